@@ -1,0 +1,476 @@
+// The core client: connection state machine, fallback ladder, subscriptions with offset-based
+// recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
+// point (src/browser, src/node).
+import { EventEmitter } from 'eventemitter3';
+import type { Runtime, Transport, TransportFactory, TransportName, CloseInfo } from '../adapters/types.js';
+import { backoffDelay } from './backoff.js';
+import type { Code } from './codes.js';
+import { AnywireError } from './errors.js';
+import {
+  CHANNEL_PATTERN,
+  PROTOCOL_VERSION,
+  asBytes,
+  type ClientFrame,
+  type ErrorFrame,
+  type MessageFrame,
+  type ServerFrame,
+  type SubscribedFrame,
+  type WelcomeFrame,
+} from './frames.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { Publisher } from './publisher.js';
+import { canTransition, type ClientState } from './state.js';
+import { Subscription, type MessageHandler } from './subscription.js';
+import { utf8Length } from './utf8.js';
+
+export interface ClientEvents {
+  state: (ctx: { state: ClientState; previous: ClientState; reason?: string | undefined }) => void;
+  transport: (ctx: { transport: TransportName | null; previous: TransportName | null }) => void;
+  /** Diagnostics; the client never throws out of an event. */
+  error: (err: AnywireError) => void;
+}
+
+/** What an entry point hands the core: the runtime and the transports it ships. */
+export interface ClientEnvironment {
+  runtime: Runtime;
+  factories: Partial<Record<TransportName, TransportFactory>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
+type AnySub = Subscription<any>;
+
+/** One open transport that completed the handshake. */
+interface Link {
+  transport: Transport;
+  gen: number;
+  welcome: WelcomeFrame;
+  lastSeen: number;
+}
+
+/** Recovery position and subscribers of one channel. */
+interface ChannelRecord {
+  name: string;
+  subs: Set<AnySub>;
+  epoch: string | undefined;
+  /** Last offset delivered to the app. */
+  offset: number | undefined;
+  /** Id of the `sub` frame in flight or confirmed on the current link. */
+  subId: number;
+  confirmed: boolean;
+}
+
+export class Client extends EventEmitter<ClientEvents> {
+  private readonly opts: ResolvedOptions;
+  private readonly env: ClientEnvironment;
+  private _state: ClientState = 'disconnected';
+  private _transport: TransportName | null = null;
+  private link: Link | null = null;
+  private gen = 0;
+  private subSeq = 0;
+  private attempt = 0;
+  /** Index in the ladder of the rung that last worked; passes start there. */
+  private preferred = 0;
+  private pass: Promise<void> | null = null;
+  private passAbort: AbortController | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private closedByUser = false;
+  /** The server's "reconnect after" hint from a SERVER_SHUTTING_DOWN or RATE_LIMITED frame. */
+  private retryHint: number | undefined;
+  private readonly channels = new Map<string, ChannelRecord>();
+  private readonly publisher: Publisher;
+
+  constructor(options: ClientOptions, env: ClientEnvironment) {
+    super();
+    this.opts = resolveOptions(options);
+    this.env = env;
+    this.publisher = new Publisher(this.opts.publishTimeout, this.opts.maxQueuedPublishes);
+    if (this.opts.autoConnect) this.connect().catch(() => {});
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+
+  get transport(): TransportName | null {
+    return this._transport;
+  }
+
+  /** Resolves when connected; rejects with AnywireError when one pass over the ladder fails. */
+  connect(): Promise<void> {
+    this.closedByUser = false;
+    if (this._state === 'connected') return Promise.resolve();
+    if (this.pass) return this.pass;
+    clearTimeout(this.retryTimer);
+    if (this._state === 'disconnected') this.setState('connecting');
+    return this.runPass();
+  }
+
+  /** Closes for good: no reconnect; pending publishes reject with CLOSED. */
+  close(): void {
+    this.closedByUser = true;
+    clearTimeout(this.retryTimer);
+    this.passAbort?.abort();
+    this.dropLink();
+    this.publisher.rejectAll('CLOSED', 'client closed');
+    for (const rec of this.channels.values()) {
+      rec.confirmed = false;
+      for (const sub of rec.subs) sub._subscribing();
+    }
+    if (this._state !== 'disconnected') this.setState('disconnected', 'closed by client');
+  }
+
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
+    const sub = new Subscription<T>(channel, handler, (s) => this.leave(channel, s as AnySub));
+    if (!CHANNEL_PATTERN.test(channel)) {
+      queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
+      return sub;
+    }
+    let rec = this.channels.get(channel);
+    if (!rec) {
+      rec = { name: channel, subs: new Set(), epoch: undefined, offset: undefined, subId: -1, confirmed: false };
+      this.channels.set(channel, rec);
+      rec.subs.add(sub as AnySub);
+      if (this.link) this.link.transport.send([this.subFrame(rec)]);
+    } else {
+      rec.subs.add(sub as AnySub);
+      if (rec.confirmed) queueMicrotask(() => sub._subscribed(false));
+    }
+    return sub;
+  }
+
+  /** Resolves with the message's offset on the server's ack; queued while disconnected. */
+  publish(channel: string, data: unknown): Promise<{ offset: number }> {
+    if (this.closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    if (!CHANNEL_PATTERN.test(channel)) {
+      return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
+    }
+    const bytes = asBytes(data);
+    let size: number;
+    if (bytes) {
+      size = bytes.length;
+    } else {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(data);
+      } catch (cause) {
+        return Promise.reject(new AnywireError('BAD_REQUEST', 'data is not JSON-serialisable', { cause }));
+      }
+      if (text === undefined) return Promise.reject(new AnywireError('BAD_REQUEST', 'data is not a JSON value'));
+      size = utf8Length(text);
+    }
+    const max = this.link?.welcome.max;
+    if (max !== undefined && size > max) {
+      return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
+    }
+    const { frame, promise } = this.publisher.add(channel, bytes ? { b: bytes } : { d: data }, this.link !== null);
+    if (frame && this.link) this.link.transport.send([frame]);
+    return promise;
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  private setState(next: ClientState, reason?: string): void {
+    const previous = this._state;
+    if (previous === next) return;
+    if (!canTransition(previous, next)) throw new Error(`anywire: invalid transition ${previous} → ${next}`);
+    this._state = next;
+    this.emit('state', { state: next, previous, reason });
+  }
+
+  private setTransport(next: TransportName | null): void {
+    const previous = this._transport;
+    if (previous === next) return;
+    this._transport = next;
+    this.emit('transport', { transport: next, previous });
+  }
+
+  // ---- connecting ----------------------------------------------------------------------------
+
+  private runPass(): Promise<void> {
+    const abort = new AbortController();
+    this.passAbort = abort;
+    const pass = this.walkLadder(abort.signal).then(
+      (link) => {
+        this.pass = null;
+        this.adopt(link);
+      },
+      (err: AnywireError) => {
+        this.pass = null;
+        if (abort.signal.aborted || this.closedByUser) throw err;
+        this.emit('error', err);
+        if (err.code === 'UNAUTHORIZED' && typeof this.opts.token !== 'function') {
+          this.setState('disconnected', err.message);
+        } else {
+          this.scheduleReconnect(err.message, err.retryAfter);
+        }
+        throw err;
+      },
+    );
+    this.pass = pass;
+    return pass;
+  }
+
+  private async resolveToken(): Promise<string | undefined> {
+    const t = this.opts.token;
+    try {
+      return typeof t === 'function' ? await t() : t;
+    } catch (cause) {
+      throw new AnywireError('UNAUTHORIZED', 'the token function failed', { cause });
+    }
+  }
+
+  /** One pass over the ladder, from the rung that last worked; collects every rung's failure. */
+  private async walkLadder(signal: AbortSignal): Promise<Link> {
+    const token = await this.resolveToken();
+    const ladder = this.opts.transports;
+    const order = [...ladder.slice(this.preferred), ...ladder.slice(0, this.preferred)];
+    const failures: string[] = [];
+    for (const name of order) {
+      if (signal.aborted) throw new AnywireError('CLOSED', 'client closed');
+      try {
+        return await this.openRung(name, token, signal);
+      } catch (err) {
+        const e = err as AnywireError;
+        if (e.code === 'UNAUTHORIZED' || e.code === 'CLOSED') throw e;
+        failures.push(`${name}: ${e.message}`);
+      }
+    }
+    throw new AnywireError('TRANSPORTS_EXHAUSTED', `every transport failed (${failures.join('; ')})`);
+  }
+
+  /** Opens one transport and completes the handshake within connectTimeout. */
+  private openRung(name: TransportName, token: string | undefined, signal: AbortSignal): Promise<Link> {
+    const factory = this.env.factories[name];
+    if (!factory) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'not included in this build'));
+    const gen = ++this.gen;
+    const transport = factory.create({ url: this.opts.url, runtime: this.env.runtime, token });
+    const local = new AbortController();
+    return new Promise<Link>((resolve, reject) => {
+      let link: Link | undefined;
+      const fail = (err: AnywireError) => {
+        if (link) return;
+        link = undefined;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        local.abort();
+        transport.close();
+        reject(err);
+      };
+      const onAbort = () => fail(new AnywireError('CLOSED', 'client closed'));
+      signal.addEventListener('abort', onAbort);
+      const timer = setTimeout(
+        () => fail(new AnywireError('TIMEOUT', `no handshake within ${this.opts.connectTimeout} ms`)),
+        this.opts.connectTimeout,
+      );
+      transport
+        .open(
+          {
+            onFrames: (frames) => {
+              if (link) return this.onFrames(gen, frames);
+              const i = frames.findIndex((f) => f.t === 'welcome' || f.t === 'err');
+              const first = frames[i];
+              if (!first) return;
+              if (first.t === 'err') {
+                return fail(new AnywireError(first.code as Code, first.msg, { retryAfter: first.retry }));
+              }
+              clearTimeout(timer);
+              signal.removeEventListener('abort', onAbort);
+              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now() };
+              resolve(link);
+              // Frames batched after the welcome wait until the link is adopted.
+              const rest = frames.slice(i + 1);
+              if (rest.length) queueMicrotask(() => this.onFrames(gen, rest));
+            },
+            onClose: (info) => {
+              if (!link) {
+                return fail(new AnywireError((info.code as Code) ?? 'DISCONNECTED', info.reason, { retryAfter: info.retryAfter }));
+              }
+              this.onLinkClose(gen, info);
+            },
+          },
+          local.signal,
+        )
+        .then(
+          () => {
+            if (local.signal.aborted) return;
+            transport.send([{ t: 'connect', v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }]);
+          },
+          (err: unknown) =>
+            fail(err instanceof AnywireError ? err : new AnywireError('DISCONNECTED', errorMessage(err), { cause: err })),
+        );
+    });
+  }
+
+  /** Makes a handshaken link the current one: resubscribe from offsets, resend publishes. */
+  private adopt(link: Link): void {
+    if (this.closedByUser) {
+      link.transport.close();
+      return;
+    }
+    this.dropLink();
+    this.link = link;
+    this.attempt = 0;
+    this.preferred = this.opts.transports.indexOf(link.transport.name);
+    this.setState('connected');
+    this.setTransport(link.transport.name);
+    const frames: ClientFrame[] = [];
+    for (const rec of this.channels.values()) frames.push(this.subFrame(rec));
+    frames.push(...this.publisher.frames());
+    if (frames.length) link.transport.send(frames);
+    this.startHeartbeat(link);
+  }
+
+  private subFrame(rec: ChannelRecord): ClientFrame {
+    rec.subId = ++this.subSeq;
+    rec.confirmed = false;
+    for (const sub of rec.subs) sub._subscribing();
+    const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
+    return since ? { t: 'sub', id: rec.subId, ch: rec.name, since } : { t: 'sub', id: rec.subId, ch: rec.name };
+  }
+
+  private dropLink(): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    if (this.link) {
+      this.link.transport.close();
+      this.link = null;
+    }
+    this.setTransport(null);
+  }
+
+  private onLinkClose(gen: number, info: CloseInfo): void {
+    if (this.link?.gen !== gen) return;
+    this.dropLink();
+    for (const rec of this.channels.values()) {
+      rec.confirmed = false;
+      for (const sub of rec.subs) sub._subscribing();
+    }
+    if (this.closedByUser) return;
+    const hint = info.retryAfter ?? this.retryHint;
+    this.retryHint = undefined;
+    this.scheduleReconnect(info.reason, hint);
+  }
+
+  private scheduleReconnect(reason: string, retryAfter?: number): void {
+    const policy = this.opts.reconnect;
+    if (!policy) return this.setState('disconnected', reason);
+    if (this.attempt >= policy.maxAttempts) {
+      return this.setState('disconnected', `gave up after ${this.attempt} attempts: ${reason}`);
+    }
+    this.setState('reconnecting', reason);
+    const delay = Math.max(retryAfter ?? 0, backoffDelay(policy, this.attempt));
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.pass && !this.closedByUser) this.runPass().catch(() => {});
+    }, delay);
+  }
+
+  private startHeartbeat(link: Link): void {
+    const hb = link.welcome.hb;
+    this.heartbeatTimer = setInterval(() => {
+      // Silence for two heartbeat intervals means the link is dead, whatever the socket says.
+      if (Date.now() - link.lastSeen > 2 * hb + 1000) {
+        link.transport.close();
+        this.onLinkClose(link.gen, { reason: `no heartbeat for ${2 * hb} ms` });
+      }
+    }, Math.max(250, Math.floor(hb / 2)));
+  }
+
+  // ---- inbound frames ------------------------------------------------------------------------
+
+  private onFrames(gen: number, frames: ServerFrame[]): void {
+    const link = this.link;
+    if (!link || link.gen !== gen) return;
+    link.lastSeen = Date.now();
+    for (const f of frames) {
+      switch (f.t) {
+        case 'msg':
+          this.deliver(f);
+          break;
+        case 'subd':
+          this.confirmed(f);
+          break;
+        case 'ack':
+          this.publisher.ack(f);
+          break;
+        case 'err':
+          this.serverError(f);
+          break;
+        case 'ping':
+          link.transport.send([{ t: 'pong' }]);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private deliver(f: MessageFrame): void {
+    const rec = this.channels.get(f.ch);
+    if (!rec || !rec.confirmed) return;
+    // Exactly once: anything at or below the last delivered offset was already delivered.
+    if (rec.offset !== undefined && f.o <= rec.offset) return;
+    rec.offset = f.o;
+    const data = f.b ?? f.d;
+    const meta = { channel: f.ch, offset: f.o };
+    for (const sub of rec.subs) {
+      if (!sub.handler) continue;
+      try {
+        (sub.handler as MessageHandler<unknown>)(data, meta);
+      } catch (cause) {
+        this.emit('error', new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
+      }
+    }
+  }
+
+  private confirmed(f: SubscribedFrame): void {
+    const rec = this.channels.get(f.ch);
+    if (!rec || rec.subId !== f.id) return;
+    if (f.gap) {
+      const lastOffset = rec.offset ?? 0;
+      for (const sub of rec.subs) sub.emit('gap', { channel: f.ch, reason: f.gap, lastOffset });
+      rec.offset = f.o;
+    } else if (f.r && rec.offset !== undefined && rec.epoch === f.e) {
+      rec.offset = Math.max(rec.offset, f.o);
+    } else {
+      rec.offset = f.o;
+    }
+    rec.epoch = f.e;
+    rec.confirmed = true;
+    for (const sub of [...rec.subs]) sub._subscribed(f.r && !f.gap);
+  }
+
+  private serverError(f: ErrorFrame): void {
+    if (this.publisher.fail(f)) return;
+    const err = new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry });
+    if (typeof f.id === 'number') {
+      for (const rec of this.channels.values()) {
+        if (rec.subId !== f.id) continue;
+        this.channels.delete(rec.name);
+        for (const sub of [...rec.subs]) sub._failed(err);
+        return;
+      }
+      return;
+    }
+    if (f.code === 'SERVER_SHUTTING_DOWN') this.retryHint = f.retry;
+    this.emit('error', err);
+  }
+
+  private leave(channel: string, sub: AnySub): void {
+    const rec = this.channels.get(channel);
+    if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
+    this.channels.delete(channel);
+    this.link?.transport.send([{ t: 'unsub', ch: channel }]);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Creates a client; the entry points (browser, Node) supply the environment. */
+export function createCoreClient(options: ClientOptions, env: ClientEnvironment): Client {
+  return new Client(options, env);
+}

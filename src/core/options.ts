@@ -1,0 +1,67 @@
+import type { TransportName } from '../adapters/types.js';
+import { defaultReconnect, type ReconnectOptions } from './backoff.js';
+
+/** Options of `createClient`. Every field but `url` is optional. */
+export interface ClientOptions {
+  /**
+   * The server endpoint, e.g. `http://localhost:8080/anywire`. `ws(s)://` is derived from it for
+   * WebSocket. Required.
+   */
+  url: string;
+  /** The fallback ladder, tried in order. Default: `['websocket', 'sse', 'long-polling', 'polling']`. */
+  transports?: readonly TransportName[];
+  /** A token, or a (async) function called on every (re)connect attempt for a fresh one. */
+  token?: string | (() => string | Promise<string>);
+  /** ms a transport may take to open and complete the handshake before the next rung is tried. Default: 5000. */
+  connectTimeout?: number;
+  /** Reconnect policy, partial allowed, or `false` for none. Default: see `ReconnectOptions`. */
+  reconnect?: Partial<ReconnectOptions> | false;
+  /** ms between requests of short polling. Default: 2000. */
+  pollInterval?: number;
+  /** Connect as soon as the client is created. Default: true. */
+  autoConnect?: boolean;
+  /** ms before an unacknowledged publish rejects with TIMEOUT. Default: 10000. */
+  publishTimeout?: number;
+  /** Publishes kept while disconnected; beyond it `publish` rejects with RATE_LIMITED. Default: 1000. */
+  maxQueuedPublishes?: number;
+  /** While on a lower rung, ms between background probes of the higher ones. Default: 30000. */
+  upgradeInterval?: number;
+}
+
+export interface ResolvedOptions {
+  url: string;
+  transports: readonly TransportName[];
+  token: ClientOptions['token'];
+  connectTimeout: number;
+  reconnect: ReconnectOptions | false;
+  pollInterval: number;
+  autoConnect: boolean;
+  publishTimeout: number;
+  maxQueuedPublishes: number;
+  upgradeInterval: number;
+}
+
+export const allTransports: readonly TransportName[] = ['websocket', 'sse', 'long-polling', 'polling'];
+
+export function resolveOptions(o: ClientOptions): ResolvedOptions {
+  if (!o || typeof o.url !== 'string' || !/^(https?|wss?):\/\//i.test(o.url)) {
+    throw new TypeError('anywire: createClient({ url }) needs an http(s):// or ws(s):// url');
+  }
+  const transports = o.transports ?? allTransports;
+  if (transports.length === 0) throw new TypeError('anywire: `transports` must list at least one transport');
+  for (const t of transports) {
+    if (!allTransports.includes(t)) throw new TypeError(`anywire: unknown transport "${String(t)}"`);
+  }
+  return {
+    url: o.url.replace(/\/+$/, ''),
+    transports,
+    token: o.token,
+    connectTimeout: o.connectTimeout ?? 5000,
+    reconnect: o.reconnect === false ? false : { ...defaultReconnect, ...o.reconnect },
+    pollInterval: o.pollInterval ?? 2000,
+    autoConnect: o.autoConnect ?? true,
+    publishTimeout: o.publishTimeout ?? 10_000,
+    maxQueuedPublishes: o.maxQueuedPublishes ?? 1000,
+    upgradeInterval: o.upgradeInterval ?? 30_000,
+  };
+}

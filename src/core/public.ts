@@ -1,0 +1,10 @@
+// The names every client entry exports (the contract's client API).
+export { AnywireError } from './errors.js';
+export { codes, type Code } from './codes.js';
+export type { Client, ClientEvents } from './client.js';
+export type { ClientOptions } from './options.js';
+export type { ReconnectOptions } from './backoff.js';
+export type { ClientState } from './state.js';
+export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, MessageHandler } from './subscription.js';
+export type { GapReason } from './frames.js';
+export type { TransportName } from '../adapters/types.js';

@@ -1,0 +1,82 @@
+import { AnywireError } from './errors.js';
+import type { AckFrame, ErrorFrame, PublishFrame } from './frames.js';
+import type { Code } from './codes.js';
+
+interface Pending {
+  frame: PublishFrame;
+  resolve: (r: { offset: number }) => void;
+  reject: (e: AnywireError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Publishes waiting for their ack. A publish stays here, in order, until acked, rejected or timed
+ * out; after a reconnect every one of them is sent again with its original id, and the server
+ * stores a retried id once.
+ */
+export class Publisher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly nonce = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  private seq = 0;
+
+  constructor(
+    private readonly timeout: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Registers a publish; returns its frame (to send now when connected) and the promise. */
+  add(channel: string, data: { d: unknown } | { b: Uint8Array }, connected: boolean) {
+    if (!connected && this.pending.size >= this.maxQueued) {
+      return {
+        frame: undefined,
+        promise: Promise.reject(new AnywireError('RATE_LIMITED', `publish queue is full (${this.maxQueued} waiting)`)),
+      };
+    }
+    const id = `${this.nonce}-${++this.seq}`;
+    const frame: PublishFrame = { t: 'pub', id, ch: channel, ...data };
+    const promise = new Promise<{ offset: number }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new AnywireError('TIMEOUT', `publish to "${channel}" was not acknowledged within ${this.timeout} ms`));
+      }, this.timeout);
+      this.pending.set(id, { frame, resolve, reject, timer });
+    });
+    return { frame, promise };
+  }
+
+  /** Every unacknowledged frame, oldest first: sent again after a (re)connect. */
+  frames(): PublishFrame[] {
+    return [...this.pending.values()].map((p) => p.frame);
+  }
+
+  ack(frame: AckFrame): void {
+    const p = this.pending.get(frame.id);
+    if (!p) return;
+    this.pending.delete(frame.id);
+    clearTimeout(p.timer);
+    p.resolve({ offset: frame.o });
+  }
+
+  /** Rejects the publish an error frame answers; returns false when the id is not a publish. */
+  fail(frame: ErrorFrame): boolean {
+    if (typeof frame.id !== 'string') return false;
+    const p = this.pending.get(frame.id);
+    if (!p) return false;
+    this.pending.delete(frame.id);
+    clearTimeout(p.timer);
+    p.reject(new AnywireError(frame.code as Code, frame.msg, { retryAfter: frame.retry }));
+    return true;
+  }
+
+  rejectAll(code: Code, message: string): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new AnywireError(code, message));
+    }
+    this.pending.clear();
+  }
+}

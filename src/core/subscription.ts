@@ -1,0 +1,87 @@
+import { EventEmitter } from 'eventemitter3';
+import { AnywireError } from './errors.js';
+import type { GapReason } from './frames.js';
+
+export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
+
+/** Delivered with every message. */
+export interface MessageMeta {
+  channel: string;
+  /** Per-channel, strictly increasing within the channel's epoch. */
+  offset: number;
+}
+
+export type MessageHandler<T> = (data: T, meta: MessageMeta) => void;
+
+export interface SubscriptionEvents {
+  /** Each time the server confirms; `resumed` is true when history covered the outage. */
+  subscribed: (ctx: { channel: string; resumed: boolean }) => void;
+  /** History could not cover an outage: the app must refetch. Fires before later messages. */
+  gap: (ctx: { channel: string; reason: GapReason; lastOffset: number }) => void;
+  /** The server refused the subscription (e.g. FORBIDDEN); the subscription is over. */
+  error: (err: AnywireError) => void;
+}
+
+/**
+ * One `client.subscribe()` call. Several subscriptions to one channel share one server-side
+ * subscription and one recovery position (see `ChannelRecord` in client.ts).
+ */
+export class Subscription<T = unknown> extends EventEmitter<SubscriptionEvents> {
+  readonly channel: string;
+  /** Resolves when the server first confirms; rejects with AnywireError (e.g. FORBIDDEN). */
+  readonly ready: Promise<void>;
+  private _state: SubscriptionState = 'subscribing';
+  private settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
+  /** @internal */
+  readonly handler: MessageHandler<T> | undefined;
+  private readonly leave: (sub: Subscription<T>) => void;
+
+  /** @internal Created by `client.subscribe()`. */
+  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void) {
+    super();
+    this.channel = channel;
+    this.handler = handler;
+    this.leave = leave;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // An app that never awaits `ready` must not crash Node with an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  get state(): SubscriptionState {
+    return this._state;
+  }
+
+  /** Stops delivery and tells the server when this was the channel's last subscription. */
+  unsubscribe(): void {
+    if (this._state === 'unsubscribed') return;
+    this._state = 'unsubscribed';
+    this.settle?.reject(new AnywireError('CLOSED', `unsubscribed from "${this.channel}" before it was confirmed`));
+    this.settle = undefined;
+    this.leave(this);
+  }
+
+  /** @internal */
+  _subscribing(): void {
+    if (this._state === 'subscribed') this._state = 'subscribing';
+  }
+
+  /** @internal */
+  _subscribed(resumed: boolean): void {
+    if (this._state === 'unsubscribed') return;
+    this._state = 'subscribed';
+    this.settle?.resolve();
+    this.settle = undefined;
+    this.emit('subscribed', { channel: this.channel, resumed });
+  }
+
+  /** @internal */
+  _failed(err: AnywireError): void {
+    if (this._state === 'unsubscribed') return;
+    this._state = 'unsubscribed';
+    this.settle?.reject(err);
+    this.settle = undefined;
+    this.emit('error', err);
+  }
+}

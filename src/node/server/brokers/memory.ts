@@ -1,0 +1,133 @@
+// The in-process broker: offsets, a bounded history ring per channel and local fan-out. Nothing
+// survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
+import { randomBytes } from 'node:crypto';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
+
+interface Stored {
+  message: BrokerMessage;
+  at: number;
+}
+
+interface ChannelState {
+  epoch: string;
+  top: number;
+  ring: Stored[];
+  /** Index of the oldest entry in `ring` (ring is used as a queue). */
+  head: number;
+  ttl: number;
+  lastPublish: number;
+}
+
+export interface MemoryBrokerOptions {
+  /** Publish ids remembered for de-duplication. Default: 100000. */
+  maxDedupIds?: number;
+}
+
+class MemoryBroker implements Broker {
+  readonly healthy = true;
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly listeners = new Map<string, Set<BrokerListener>>();
+  private readonly seen = new Map<string, { epoch: string; offset: number; at: number; ttl: number }>();
+  private readonly maxIds: number;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(options: MemoryBrokerOptions) {
+    this.maxIds = options.maxDedupIds ?? 100_000;
+    this.sweeper = setInterval(() => this.sweep(), 10_000);
+    this.sweeper.unref();
+  }
+
+  async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
+    const now = Date.now();
+    const key = options.id === undefined ? undefined : `${channel}\u0000${options.id}`;
+    if (key !== undefined) {
+      const prior = this.seen.get(key);
+      if (prior && now - prior.at < prior.ttl) return { epoch: prior.epoch, offset: prior.offset };
+    }
+    const state = this.channel(channel);
+    const message: BrokerMessage = { channel, epoch: state.epoch, offset: ++state.top, payload };
+    state.ring.push({ message, at: now });
+    state.ttl = options.history.ttl;
+    state.lastPublish = now;
+    this.trim(state, options.history.size, now);
+    if (key !== undefined) {
+      this.seen.set(key, { epoch: state.epoch, offset: message.offset, at: now, ttl: Math.max(options.history.ttl, 60_000) });
+      if (this.seen.size > this.maxIds) this.seen.delete(this.seen.keys().next().value!);
+    }
+    const set = this.listeners.get(channel);
+    if (set) for (const listener of set) listener(message);
+    return { epoch: state.epoch, offset: message.offset };
+  }
+
+  async history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
+    const state = this.channel(channel);
+    const now = Date.now();
+    this.trim(state, Infinity, now);
+    const base = { epoch: state.epoch, top: state.top };
+    if (!since) return { ...base, messages: [] };
+    if (since.epoch !== state.epoch || since.offset > state.top) return { ...base, messages: [], gap: 'history-lost' };
+    if (since.offset === state.top) return { ...base, messages: [] };
+    const oldest = state.ring[state.head]?.message.offset ?? state.top + 1;
+    if (oldest > since.offset + 1) return { ...base, messages: [], gap: 'history-trimmed' };
+    const messages: BrokerMessage[] = [];
+    for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
+    return { ...base, messages };
+  }
+
+  async subscribe(channel: string, listener: BrokerListener): Promise<void> {
+    let set = this.listeners.get(channel);
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(listener);
+  }
+
+  async unsubscribe(channel: string, listener: BrokerListener): Promise<void> {
+    const set = this.listeners.get(channel);
+    if (!set) return;
+    set.delete(listener);
+    if (set.size === 0) this.listeners.delete(channel);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.listeners.clear();
+  }
+
+  private channel(name: string): ChannelState {
+    let state = this.channels.get(name);
+    if (!state) {
+      state = { epoch: randomBytes(6).toString('base64url'), top: 0, ring: [], head: 0, ttl: 0, lastPublish: Date.now() };
+      this.channels.set(name, state);
+    }
+    return state;
+  }
+
+  private trim(state: ChannelState, size: number, now: number): void {
+    let live = state.ring.length - state.head;
+    while (live > 0 && (live > size || now - state.ring[state.head]!.at > state.ttl)) {
+      state.head++;
+      live--;
+    }
+    // Compact now and then so the array does not grow without bound.
+    if (state.head > 1024 && state.head * 2 > state.ring.length) {
+      state.ring = state.ring.slice(state.head);
+      state.head = 0;
+    }
+  }
+
+  /** Forgets idle channels whose history expired; they come back with a new epoch. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [name, state] of this.channels) {
+      this.trim(state, Infinity, now);
+      if (state.ring.length === state.head && now - state.lastPublish > state.ttl && !this.listeners.has(name)) {
+        this.channels.delete(name);
+      }
+    }
+    for (const [key, seen] of this.seen) if (now - seen.at > seen.ttl) this.seen.delete(key);
+  }
+}
+
+/** The default broker: one process, history in memory. */
+export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
+  return new MemoryBroker(options);
+}

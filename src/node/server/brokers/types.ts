@@ -1,0 +1,57 @@
+import type { GapReason } from '../../../core/frames.js';
+
+/** A message body as brokers store it: the JSON text of the data, or raw binary. */
+export type Payload = string | Uint8Array;
+
+export interface BrokerMessage {
+  channel: string;
+  epoch: string;
+  /** Strictly increasing per channel within one epoch, starting at 1. */
+  offset: number;
+  payload: Payload;
+}
+
+export interface HistoryOptions {
+  /** Messages kept per channel. */
+  size: number;
+  /** ms a message stays in history. */
+  ttl: number;
+}
+
+export interface HistoryResult {
+  /** The channel's current epoch. */
+  epoch: string;
+  /** The channel's latest offset (0 when nothing was published in this epoch). */
+  top: number;
+  /** With a covered `since`: every message after it, in order. Otherwise empty. */
+  messages: BrokerMessage[];
+  /** Set when `since` was given but history cannot cover it. */
+  gap?: GapReason;
+}
+
+export type BrokerListener = (message: BrokerMessage) => void;
+
+/**
+ * Storage and fan-out behind one or many servers. Guarantees an implementation must give:
+ * - offsets assigned atomically (two publishers never get the same one) and strictly increasing;
+ * - `publish` with an `id` seen before (within the history ttl) stores nothing and returns the
+ *   original offset (a retried publish is stored once);
+ * - listeners of a channel see its messages in offset order;
+ * - a lost history shows as a new epoch, never as offsets silently starting again.
+ * The server subscribes once per channel per process, never once per client.
+ */
+export interface Broker {
+  publish(
+    channel: string,
+    payload: Payload,
+    options: { id?: string | undefined; history: HistoryOptions },
+  ): Promise<{ epoch: string; offset: number }>;
+  /** Recovery: what the channel holds after `since`, or where it stands now when `since` is absent. */
+  history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult>;
+  subscribe(channel: string, listener: BrokerListener): Promise<void>;
+  unsubscribe(channel: string, listener: BrokerListener): Promise<void>;
+  /** False while the backing store is unreachable. */
+  readonly healthy: boolean;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}

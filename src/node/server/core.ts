@@ -1,0 +1,150 @@
+// Transport-independent server logic shared by every handler: authentication, authorisation,
+// publishing, the live session registry and the heartbeat wheel.
+import type { IncomingMessage } from 'node:http';
+import { EventEmitter } from 'eventemitter3';
+import type { TransportName } from '../../adapters/types.js';
+import type { Code } from '../../core/codes.js';
+import { AnywireError } from '../../core/errors.js';
+import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
+import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
+import { Hub } from './hub.js';
+import type { Identity, ResolvedServerOptions } from './options.js';
+import { Outgoing } from './outgoing.js';
+import type { Session } from './session.js';
+
+export interface ServerEvents {
+  /** Every (re)connection that completed the handshake. */
+  connection: (ctx: { id: string; identity: Identity; transport: TransportName }) => void;
+  disconnect: (ctx: { id: string; reason: string }) => void;
+  /** Diagnostics (a hook threw, the broker failed); the server keeps running. */
+  error: (err: Error) => void;
+}
+
+export class ServerCore extends EventEmitter<ServerEvents> {
+  readonly hub: Hub;
+  /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
+  readonly live = new Set<Session>();
+  closing = false;
+  private wheel: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    readonly options: ResolvedServerOptions,
+    readonly broker: Broker,
+  ) {
+    super();
+    this.hub = new Hub(broker);
+  }
+
+  /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */
+  async authenticate(token: string | undefined, request: IncomingMessage): Promise<Identity> {
+    const hook = this.options.authenticate;
+    if (!hook) return null;
+    let identity: Identity;
+    try {
+      identity = await hook({ token, request });
+    } catch (cause) {
+      throw new AnywireError('UNAUTHORIZED', (cause as Error)?.message || 'authentication failed', { cause });
+    }
+    if (identity === null || identity === undefined) throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    return identity;
+  }
+
+  async authorize(identity: Identity, channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {
+    const hook = this.options.authorize;
+    if (!hook) return true;
+    try {
+      return (await hook({ identity, channel, action })) === true;
+    } catch (err) {
+      this.emit('error', err as Error);
+      return false;
+    }
+  }
+
+  /** Validates a publish frame's data: the payload to store, or why it is refused. */
+  payloadOf(f: PublishFrame): Payload | { code: Code; message: string } {
+    if ((f.b === undefined) === (f.d === undefined)) {
+      return { code: 'BAD_REQUEST', message: 'a pub frame carries exactly one of "d" and "b"' };
+    }
+    return this.payload(f.b ?? f.d);
+  }
+
+  /** Encodes user data for the broker, enforcing maxPayload. */
+  payload(data: unknown): Payload | { code: Code; message: string } {
+    let payload: Payload;
+    let size: number;
+    if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
+      payload = data instanceof Uint8Array ? data : new Uint8Array(data);
+      size = payload.length;
+    } else {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(data);
+      } catch {
+        text = undefined;
+      }
+      if (text === undefined) return { code: 'BAD_REQUEST', message: 'data is not a JSON value' };
+      payload = text;
+      size = Buffer.byteLength(text);
+    }
+    if (size > this.options.maxPayload) {
+      return { code: 'PAYLOAD_TOO_LARGE', message: `payload of ${size} bytes exceeds maxPayload ${this.options.maxPayload}` };
+    }
+    return payload;
+  }
+
+  async publishPayload(channel: string, payload: Payload, id?: string): Promise<{ offset: number }> {
+    if (!this.broker.healthy) throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unreachable');
+    try {
+      const r = await this.broker.publish(channel, payload, { id, history: this.options.history });
+      return { offset: r.offset };
+    } catch (cause) {
+      throw new AnywireError('BROKER_UNAVAILABLE', `publish failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** `server.publish()`: the backend's own publish, validated like a client's. */
+  async publish(channel: string, data: unknown): Promise<{ offset: number }> {
+    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) {
+      throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
+    }
+    const payload = this.payload(data);
+    if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
+    return this.publishPayload(channel, payload);
+  }
+
+  encode(m: BrokerMessage): Outgoing {
+    return new Outgoing(m);
+  }
+
+  /** Registers a connected session: heartbeats and the `connection` event. */
+  opened(session: Session): void {
+    this.live.add(session);
+    this.startWheel();
+    this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
+  }
+
+  closed(session: Session, reason: string): void {
+    session.destroy();
+    if (!this.live.delete(session)) return;
+    this.emit('disconnect', { id: session.id, reason });
+  }
+
+  /** One timer for every connection: ping the quiet ones, drop the silent ones. */
+  private startWheel(): void {
+    if (this.wheel) return;
+    const hb = this.options.heartbeatInterval;
+    this.wheel = setInterval(() => {
+      const now = Date.now();
+      for (const s of this.live) {
+        if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        else s.sink.heartbeat();
+      }
+    }, hb);
+    this.wheel.unref();
+  }
+
+  stopWheel(): void {
+    clearInterval(this.wheel);
+    this.wheel = undefined;
+  }
+}

@@ -1,0 +1,176 @@
+// The public server: HTTP and upgrade routing under `path`, lifecycle (listen, attach, close) and
+// the backend's publish. The transport handlers and the session logic live beside it.
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'eventemitter3';
+import { memoryBroker } from './brokers/memory.js';
+import { ServerCore, type ServerEvents } from './core.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
+import { originAllowed } from './origin.js';
+import { WebSocketHandler } from './transports/websocket.js';
+import { HttpHandler } from './transports/http.js';
+import { sendJson } from './http-util.js';
+
+type AnyHttpServer = HttpServer | HttpsServer;
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export class AnywireServer extends EventEmitter<ServerEvents> {
+  private readonly core: ServerCore;
+  private readonly ws: WebSocketHandler | undefined;
+  private readonly http: HttpHandler;
+  private readonly attached = new Map<AnyHttpServer, { request: RequestListener; upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; previous: RequestListener[] }>();
+  private own: HttpServer | undefined;
+  private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ServerOptions = {}) {
+    super();
+    const opts = resolveServerOptions(options);
+    this.core = new ServerCore(opts, options.broker ?? memoryBroker());
+    // Re-emit the core's events from the public object.
+    this.core.on('connection', (e) => this.emit('connection', e));
+    this.core.on('disconnect', (e) => this.emit('disconnect', e));
+    this.core.on('error', (e) => this.emit('error', e));
+    this.ws = opts.transports.includes('websocket') ? new WebSocketHandler(this.core) : undefined;
+    this.http = new HttpHandler(this.core);
+  }
+
+  /** The path this server handles, e.g. '/anywire'. */
+  get path(): string {
+    return this.core.options.path;
+  }
+
+  /** Live connections (WebSocket and SSE), for health checks and tests. */
+  get connectionCount(): number {
+    return this.core.live.size;
+  }
+
+  /** Channels with at least one subscriber in this process. */
+  get channelCount(): number {
+    return this.core.hub.channelCount;
+  }
+
+  /** False while the broker is unreachable. */
+  get brokerHealthy(): boolean {
+    return this.core.broker.healthy;
+  }
+
+  /**
+   * Serves `path` on an existing http or https server (https gives wss://). Requests to other paths
+   * reach the server's other listeners unchanged.
+   */
+  attach(server: AnyHttpServer): this {
+    if (this.attached.has(server)) return this;
+    // Take over the 'request' listeners so other routes keep working while `path` is ours alone.
+    const previous = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    const request: RequestListener = (req, res) => {
+      if (this.owns(req.url)) return this.handleRequest(req, res);
+      if (previous.length === 0) return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'not found' });
+      for (const l of previous) l.call(server, req, res);
+    };
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.owns(req.url)) {
+        // Leave it to the other upgrade listeners; if there are none, nobody will answer.
+        if (server.listeners('upgrade').length === 1) socket.destroy();
+        return;
+      }
+      this.handleUpgrade(req, socket, head);
+    };
+    server.on('request', request);
+    server.on('upgrade', upgrade);
+    this.attached.set(server, { request, upgrade, previous });
+    return this;
+  }
+
+  /** Starts an http server of its own on `port` (0 = ephemeral) and `host`. */
+  async listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; host: string; url: string }> {
+    if (this.own) throw new Error('anywire: listen() was already called');
+    const server = createHttpServer();
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    this.own = server;
+    this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return { port: addr.port, host: addr.address, url: `http://${shownHost}:${addr.port}${this.path}` };
+  }
+
+  /** Publishes from the backend; works before `listen()`. */
+  publish(channel: string, data: unknown): Promise<{ offset: number }> {
+    return this.core.publish(channel, data);
+  }
+
+  /**
+   * Graceful shutdown: every client is told to reconnect (elsewhere) after a short delay, then
+   * connections close. Closes the http server only if `listen()` created it, and the broker.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.core.closing = true;
+    const retry = this.core.options.shutdownRetryAfter;
+    await Promise.all([this.ws?.shutdown(retry), this.http.shutdown(retry)]);
+    this.core.stopWheel();
+    for (const [server, l] of this.attached) {
+      server.off('request', l.request);
+      server.off('upgrade', l.upgrade);
+      if (server !== this.own) for (const p of l.previous) server.on('request', p);
+    }
+    this.attached.clear();
+    if (this.own) {
+      const own = this.own;
+      const closed = new Promise<void>((resolve) => own.close(() => resolve()));
+      own.closeIdleConnections();
+      for (const s of this.sockets) s.destroy();
+      await closed;
+    }
+    await this.core.broker.close();
+  }
+
+  private owns(url: string | undefined): boolean {
+    const path = this.path;
+    if (url === undefined) return false;
+    const p = url.split('?', 1)[0]!;
+    return p === path || p.startsWith(path + '/') || (path === '' && p === '/');
+  }
+
+  private handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const sub = req.url!.split('?', 1)[0]!.slice(this.path.length) || '/';
+    this.http.handle(req, res, sub);
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    const reject = (status: number, code: string, message: string) => {
+      const body = JSON.stringify({ code, message });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    };
+    if (!this.ws) return reject(403, 'BAD_REQUEST', 'websocket transport is disabled');
+    if (this.core.closing) return reject(503, 'SERVER_SHUTTING_DOWN', 'server is shutting down');
+    if (!originAllowed(req, this.core.options.allowedOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
+    this.ws.upgrade(req, socket, head);
+  }
+}
+
+/** Creates an anywire server; see ServerOptions for every option and its default. */
+export function createServer(options: ServerOptions = {}): AnywireServer {
+  return new AnywireServer(options);
+}

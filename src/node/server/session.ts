@@ -1,0 +1,186 @@
+// One client's view of the server, whatever the transport: its identity, its subscriptions and
+// their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
+import type { TransportName } from '../../adapters/types.js';
+import type { Code } from '../../core/codes.js';
+import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import type { HubMember } from './hub.js';
+import type { Identity } from './options.js';
+import type { Outgoing, Sink } from './outgoing.js';
+import type { ServerCore } from './core.js';
+
+interface ChannelSub {
+  id: number;
+  /** Last offset written to the sink. */
+  last: number;
+  /** Live messages held while history is replayed; null once live. */
+  pending: Outgoing[] | null;
+}
+
+export class Session implements HubMember {
+  readonly id: string;
+  readonly identity: Identity;
+  readonly transport: TransportName;
+  /** Last time anything arrived from the client (heartbeats). */
+  lastSeen = Date.now();
+  private readonly subs = new Map<string, ChannelSub>();
+  private readonly authz = new Map<string, Promise<boolean>>();
+  private windowStart = 0;
+  private windowCount = 0;
+  private destroyed = false;
+
+  constructor(
+    private readonly core: ServerCore,
+    readonly sink: Sink,
+    init: { id: string; identity: Identity; transport: TransportName },
+  ) {
+    this.id = init.id;
+    this.identity = init.identity;
+    this.transport = init.transport;
+  }
+
+  get channels(): IterableIterator<string> {
+    return this.subs.keys();
+  }
+
+  /** Handles a batch of validated frames, in order. */
+  receive(frames: readonly ClientFrame[]): void {
+    this.lastSeen = Date.now();
+    for (const f of frames) {
+      if (this.destroyed) return;
+      if (this.limited(f)) continue;
+      switch (f.t) {
+        case 'sub':
+          void this.subscribe(f);
+          break;
+        case 'unsub':
+          this.unsubscribe(f.ch);
+          break;
+        case 'pub':
+          this.publish(f);
+          break;
+        case 'ping':
+          this.sink.frame({ t: 'pong' });
+          break;
+        case 'pong':
+          break;
+        case 'connect':
+          this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
+          return;
+      }
+    }
+  }
+
+  /**
+   * Subscribes from `since` (replaying history) or from now. With `quiet`, the confirmation frame
+   * is left out unless there is a gap to report (HTTP cursors re-subscribe on every request).
+   */
+  async subscribe(f: SubscribeFrame, quiet = false): Promise<void> {
+    const ch = f.ch;
+    if (!(await this.allowed(ch, 'subscribe'))) {
+      return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
+    }
+    if (this.destroyed) return;
+    const previous = this.subs.get(ch);
+    const sub: ChannelSub = { id: f.id, last: 0, pending: [] };
+    this.subs.set(ch, sub);
+    let history;
+    try {
+      if (!previous) await this.core.hub.join(ch, this);
+      history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+    } catch (err) {
+      if (this.subs.get(ch) === sub) this.unsubscribe(ch);
+      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+    }
+    if (this.destroyed || this.subs.get(ch) !== sub) return;
+    const resumed = f.since !== undefined && history.gap === undefined;
+    sub.last = resumed ? f.since!.o : history.top;
+    if (!quiet || history.gap) {
+      const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
+      if (history.gap) frame.gap = history.gap;
+      this.sink.frame(frame);
+    }
+    for (const m of history.messages) {
+      if (m.offset <= sub.last) continue;
+      sub.last = m.offset;
+      this.sink.message(this.core.encode(m));
+    }
+    const pending = sub.pending!;
+    sub.pending = null;
+    for (const m of pending) this.deliver(m);
+  }
+
+  unsubscribe(channel: string): void {
+    if (!this.subs.delete(channel)) return;
+    this.core.hub.leave(channel, this);
+  }
+
+  /** Called by the hub for every message on a channel this session joined. */
+  deliver(m: Outgoing): void {
+    const sub = this.subs.get(m.channel);
+    if (!sub) return;
+    if (sub.pending) {
+      sub.pending.push(m);
+      return;
+    }
+    if (m.offset <= sub.last) return;
+    sub.last = m.offset;
+    this.sink.message(m);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const ch of this.subs.keys()) this.core.hub.leave(ch, this);
+    this.subs.clear();
+  }
+
+  private publish(f: PublishFrame): void {
+    const payload = this.core.payloadOf(f);
+    if (typeof payload === 'object' && 'code' in payload) {
+      return this.error(payload.code, payload.message, f.id, f.ch);
+    }
+    // Publishes on one channel chain on one cached authorisation promise, so the broker sees
+    // them in the order the client sent them.
+    this.allowed(f.ch, 'publish').then((ok) => {
+      if (!ok) return this.error('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f.id, f.ch);
+      this.core.publishPayload(f.ch, payload, f.id).then(
+        (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
+        (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
+      );
+    });
+  }
+
+  private allowed(channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {
+    const key = action[0] + channel;
+    let p = this.authz.get(key);
+    if (!p) {
+      p = this.core.authorize(this.identity, channel, action);
+      this.authz.set(key, p);
+    }
+    return p;
+  }
+
+  private limited(f: ClientFrame): boolean {
+    const limit = this.core.options.rateLimit;
+    if (limit === false) return false;
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    if (++this.windowCount <= limit) return false;
+    const retry = 1000 - (now - this.windowStart);
+    if (f.t === 'pub' || f.t === 'sub') {
+      this.sink.frame({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry });
+    }
+    return true;
+  }
+
+  private error(code: Code, msg: string, id?: string | number, ch?: string): void {
+    if (this.destroyed) return;
+    const frame: Record<string, unknown> = { t: 'err', code, msg };
+    if (id !== undefined) frame.id = id;
+    if (ch !== undefined) frame.ch = ch;
+    this.sink.frame(frame);
+  }
+}

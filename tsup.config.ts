@@ -1,0 +1,46 @@
+import { defineConfig } from 'tsup';
+
+const dts = { compilerOptions: { ignoreDeprecations: '6.0' } };
+
+export default defineConfig([
+  {
+    // Library builds: ESM + CJS + types for every entry.
+    entry: {
+      index: 'src/node/index.ts',
+      browser: 'src/browser/index.ts',
+      server: 'src/node/server/index.ts',
+      'server-browser': 'src/browser/server-stub.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts,
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['ws', 'ioredis', 'eventemitter3', 'zod', 'eventsource-parser', /^node:/],
+    splitting: true,
+    shims: true,
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+  },
+  {
+    entry: { cli: 'src/node/cli.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    external: ['ws', 'ioredis', 'eventemitter3', 'zod', 'eventsource-parser'],
+    banner: { js: '#!/usr/bin/env node' },
+    sourcemap: true,
+  },
+  {
+    // The script-tag bundle: everything inlined, minified, `window.Anywire`.
+    entry: { 'anywire.global': 'src/browser/global.ts' },
+    format: ['iife'],
+    globalName: 'Anywire',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    sourcemap: true,
+    noExternal: [/.*/],
+    outExtension: () => ({ js: '.js' }),
+  },
+]);
