@@ -34,6 +34,20 @@ export interface ClientEvents {
 export interface ClientEnvironment {
   runtime: Runtime;
   factories: Partial<Record<TransportName, TransportFactory>>;
+  /**
+   * Platform signals (the browser entry wires `online`, `offline` and `visibilitychange`). Called
+   * once; returns a function that removes the listeners (called by `close()`).
+   */
+  lifecycle?: (hooks: LifecycleHooks) => () => void;
+}
+
+export interface LifecycleHooks {
+  /** The network came back: retry now instead of waiting for the backoff. */
+  online(): void;
+  /** The network went away: check the link at once. */
+  offline(): void;
+  /** The page became visible again: check the link, reconnect now if it is down. */
+  resume(): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
@@ -79,12 +93,19 @@ export class Client extends EventEmitter<ClientEvents> {
   private retryHint: number | undefined;
   private readonly channels = new Map<string, ChannelRecord>();
   private readonly publisher: Publisher;
+  private unhook: (() => void) | undefined;
+  private healthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
     super();
     this.opts = resolveOptions(options);
     this.env = env;
     this.publisher = new Publisher(this.opts.publishTimeout, this.opts.maxQueuedPublishes);
+    this.unhook = env.lifecycle?.({
+      online: () => this.retryNow(),
+      offline: () => this.checkHealth(),
+      resume: () => (this.link ? this.checkHealth() : this.retryNow()),
+    });
     if (this.opts.autoConnect) this.connect().catch(() => {});
   }
 
@@ -109,6 +130,8 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Closes for good: no reconnect; pending publishes reject with CLOSED. */
   close(): void {
     this.closedByUser = true;
+    this.unhook?.();
+    this.unhook = undefined;
     clearTimeout(this.retryTimer);
     this.passAbort?.abort();
     this.dropLink();
@@ -330,6 +353,8 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   private dropLink(): void {
+    clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
     if (this.link) {
@@ -365,6 +390,27 @@ export class Client extends EventEmitter<ClientEvents> {
     this.retryTimer = setTimeout(() => {
       if (!this.pass && !this.closedByUser) this.runPass().catch(() => {});
     }, delay);
+  }
+
+  /** While waiting to reconnect: try at once (the network is back, the page is visible again). */
+  private retryNow(): void {
+    if (this._state !== 'reconnecting' || this.pass || this.closedByUser) return;
+    clearTimeout(this.retryTimer);
+    this.runPass().catch(() => {});
+  }
+
+  /** Pings the server; a link that stays silent for a few seconds is treated as dead. */
+  private checkHealth(): void {
+    const link = this.link;
+    if (!link || this.healthTimer) return;
+    const seen = link.lastSeen;
+    link.transport.send([{ t: 'ping' }]);
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = undefined;
+      if (this.link !== link || link.lastSeen !== seen) return;
+      link.transport.close();
+      this.onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
+    }, Math.min(5000, link.welcome.hb));
   }
 
   private startHeartbeat(link: Link): void {
