@@ -59,6 +59,8 @@ interface Link {
   gen: number;
   welcome: WelcomeFrame;
   lastSeen: number;
+  /** Batches received; a health check compares it before and after its ping. */
+  received: number;
 }
 
 /** Recovery position and subscribers of one channel. */
@@ -299,7 +301,7 @@ export class Client extends EventEmitter<ClientEvents> {
               }
               clearTimeout(timer);
               signal.removeEventListener('abort', onAbort);
-              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now() };
+              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now(), received: 0 };
               resolve(link);
               // Frames batched after the welcome wait until the link is adopted.
               const rest = frames.slice(i + 1);
@@ -403,11 +405,11 @@ export class Client extends EventEmitter<ClientEvents> {
   private checkHealth(): void {
     const link = this.link;
     if (!link || this.healthTimer) return;
-    const seen = link.lastSeen;
+    const seen = link.received;
     link.transport.send([{ t: 'ping' }]);
     this.healthTimer = setTimeout(() => {
       this.healthTimer = undefined;
-      if (this.link !== link || link.lastSeen !== seen) return;
+      if (this.link !== link || link.received !== seen) return;
       link.transport.close();
       this.onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
     }, Math.min(5000, link.welcome.hb));
@@ -430,6 +432,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const link = this.link;
     if (!link || link.gen !== gen) return;
     link.lastSeen = Date.now();
+    link.received++;
     for (const f of frames) {
       switch (f.t) {
         case 'msg':
