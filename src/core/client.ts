@@ -61,6 +61,8 @@ interface Link {
   lastSeen: number;
   /** Batches received; a health check compares it before and after its ping. */
   received: number;
+  /** Frames that arrived with or after the welcome, before the link was adopted. */
+  early: ServerFrame[];
 }
 
 /** Recovery position and subscribers of one channel. */
@@ -96,6 +98,8 @@ export class Client extends EventEmitter<ClientEvents> {
   private readonly channels = new Map<string, ChannelRecord>();
   private readonly publisher: Publisher;
   private unhook: (() => void) | undefined;
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
+  private probeAbort: AbortController | null = null;
   private healthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
@@ -292,7 +296,10 @@ export class Client extends EventEmitter<ClientEvents> {
         .open(
           {
             onFrames: (frames) => {
-              if (link) return this.onFrames(gen, frames);
+              if (link) {
+                if (this.link !== link) link.early.push(...frames);
+                return this.onFrames(gen, frames);
+              }
               const i = frames.findIndex((f) => f.t === 'welcome' || f.t === 'err');
               const first = frames[i];
               if (!first) return;
@@ -301,11 +308,9 @@ export class Client extends EventEmitter<ClientEvents> {
               }
               clearTimeout(timer);
               signal.removeEventListener('abort', onAbort);
-              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now(), received: 0 };
+              // Frames batched after the welcome wait on the link until it is adopted.
+              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now(), received: 0, early: frames.slice(i + 1) };
               resolve(link);
-              // Frames batched after the welcome wait until the link is adopted.
-              const rest = frames.slice(i + 1);
-              if (rest.length) queueMicrotask(() => this.onFrames(gen, rest));
             },
             onClose: (info) => {
               if (!link) {
@@ -327,14 +332,21 @@ export class Client extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** Makes a handshaken link the current one: resubscribe from offsets, resend publishes. */
+  /**
+   * Makes a handshaken link the current one: resubscribe from offsets, resend publishes. The same
+   * path serves a first connect, a reconnect and a move up the ladder: the new link replays from
+   * the offsets already delivered, so closing the old one at once loses nothing, and anything seen
+   * twice is dropped by offset.
+   */
   private adopt(link: Link): void {
     if (this.closedByUser) {
       link.transport.close();
       return;
     }
-    this.dropLink();
+    this.dropLink(false);
     this.link = link;
+    const early = link.early;
+    link.early = [];
     this.attempt = 0;
     this.preferred = this.opts.transports.indexOf(link.transport.name);
     this.setState('connected');
@@ -343,7 +355,41 @@ export class Client extends EventEmitter<ClientEvents> {
     for (const rec of this.channels.values()) frames.push(this.subFrame(rec));
     frames.push(...this.publisher.frames());
     if (frames.length) link.transport.send(frames);
+    if (early.length) this.onFrames(link.gen, early);
     this.startHeartbeat(link);
+    this.scheduleProbe();
+  }
+
+  /** On a lower rung, try the higher ones now and then: never stay down for good. */
+  private scheduleProbe(): void {
+    clearTimeout(this.probeTimer);
+    if (!this.link || this.preferred <= 0 || this.closedByUser) return;
+    this.probeTimer = setTimeout(() => void this.probe(), this.opts.upgradeInterval);
+  }
+
+  private async probe(): Promise<void> {
+    const current = this.link;
+    if (!current) return;
+    const abort = new AbortController();
+    this.probeAbort = abort;
+    let token: string | undefined;
+    try {
+      token = await this.resolveToken();
+    } catch {
+      return this.scheduleProbe();
+    }
+    for (const name of this.opts.transports.slice(0, this.preferred)) {
+      if (abort.signal.aborted || this.link !== current) return;
+      try {
+        const link = await this.openRung(name, token, abort.signal);
+        if (this.link !== current || this.closedByUser) return link.transport.close();
+        this.probeAbort = null;
+        return this.adopt(link);
+      } catch {
+        // This rung is still down; try the next one up, then wait for the next probe.
+      }
+    }
+    if (this.link === current) this.scheduleProbe();
   }
 
   private subFrame(rec: ChannelRecord): ClientFrame {
@@ -354,7 +400,10 @@ export class Client extends EventEmitter<ClientEvents> {
     return since ? { t: 'sub', id: rec.subId, ch: rec.name, since } : { t: 'sub', id: rec.subId, ch: rec.name };
   }
 
-  private dropLink(): void {
+  private dropLink(clearTransport = true): void {
+    clearTimeout(this.probeTimer);
+    this.probeAbort?.abort();
+    this.probeAbort = null;
     clearTimeout(this.healthTimer);
     this.healthTimer = undefined;
     clearInterval(this.heartbeatTimer);
@@ -363,7 +412,7 @@ export class Client extends EventEmitter<ClientEvents> {
       this.link.transport.close();
       this.link = null;
     }
-    this.setTransport(null);
+    if (clearTransport) this.setTransport(null);
   }
 
   private onLinkClose(gen: number, info: CloseInfo): void {

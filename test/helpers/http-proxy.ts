@@ -25,6 +25,11 @@ export interface FaultProxy {
   target: string;
   /** Destroys every open connection (both sides); new ones are accepted as usual. */
   cutAll(): void;
+  /**
+   * Stops forwarding bytes on every open connection without closing it: a silently dead link
+   * (heartbeats must find it). New connections are unaffected.
+   */
+  freezeAll(): void;
   /** Connections currently open through the proxy. */
   readonly openConnections: number;
   /** WebSocket upgrades forwarded so far. */
@@ -40,6 +45,12 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
     s.once('close', () => sockets.delete(s));
   };
   let upgrades = 0;
+  const frozen = new Set<Duplex>();
+  const relay = (from: Duplex, to: Duplex) => {
+    from.on('data', (c: Buffer) => {
+      if (!frozen.has(from)) to.write(c);
+    });
+  };
   const state = {
     faults: { refuseWebSocket: false, blackholeWebSocket: false, bufferSse: false, refuseHttp: false, ...faults },
     target,
@@ -53,7 +64,7 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
     }
     const t = new URL(state.target);
     const upstream = httpRequest(
-      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (up: IncomingMessage) => {
         const isSse = String(up.headers['content-type'] ?? '').startsWith('text/event-stream');
         if (isSse && state.faults.bufferSse) {
@@ -67,7 +78,10 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
           return;
         }
         res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        up.on('data', (c: Buffer) => {
+          if (!frozen.has(up.socket)) res.write(c);
+        });
+        up.on('end', () => res.end());
         up.on('error', () => res.destroy());
       },
     );
@@ -95,8 +109,8 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
       for (let i = 0; i < req.rawHeaders.length; i += 2) headText += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
       upstream.write(headText + '\r\n');
       if (head.length) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
+      relay(upstream, socket);
+      relay(socket, upstream);
     });
     track(upstream);
     upstream.once('close', () => socket.destroy());
@@ -130,6 +144,9 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
     cutAll() {
       for (const s of sockets) s.destroy();
       sockets.clear();
+    },
+    freezeAll() {
+      for (const s of sockets) frozen.add(s);
     },
     close() {
       for (const s of sockets) s.destroy();
