@@ -27,6 +27,8 @@ export const codes = {
   BROKER_UNAVAILABLE: 'BROKER_UNAVAILABLE',
   /** An HTTP session id is unknown, forged or expired: start a new session and resubscribe. */
   SESSION_INVALID: 'SESSION_INVALID',
+  /** The client read too slowly; the server dropped it and it resumes from history. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   /** The connection was lost before an answer arrived. */
   DISCONNECTED: 'DISCONNECTED',
 } as const;
