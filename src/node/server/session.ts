@@ -76,22 +76,25 @@ export class Session implements HubMember {
    */
   async subscribe(f: SubscribeFrame, quiet = false): Promise<void> {
     const ch = f.ch;
-    if (!(await this.allowed(ch, 'subscribe'))) {
-      return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
-    }
-    if (this.destroyed) return;
-    const previous = this.subs.get(ch);
+    // Registered before any await, so an `unsub` that overtakes the authorisation wins.
     const sub: ChannelSub = { id: f.id, last: 0, pending: [] };
     this.subs.set(ch, sub);
+    const stale = () => this.destroyed || this.subs.get(ch) !== sub;
+    if (!(await this.allowed(ch, 'subscribe'))) {
+      if (!stale()) this.unsubscribe(ch);
+      return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
+    }
+    if (stale()) return;
     let history;
     try {
-      if (!previous) await this.core.hub.join(ch, this);
+      await this.core.hub.join(ch, this); // idempotent: a re-subscribe keeps one membership
+      if (stale()) return;
       history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
     } catch (err) {
-      if (this.subs.get(ch) === sub) this.unsubscribe(ch);
+      if (!stale()) this.unsubscribe(ch);
       return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
     }
-    if (this.destroyed || this.subs.get(ch) !== sub) return;
+    if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : history.top;
     if (!quiet || history.gap) {

@@ -113,6 +113,8 @@ export class WebSocketHandler {
     const sink = new WebSocketSink(ws, core.options.maxBufferedBytes);
     let session: Session | undefined;
     let authenticating = false;
+    /** Frames a pipelining client sent before its welcome; handled once authenticated. */
+    let early: Inbound[] = [];
     ws.on('error', () => {});
     const handshake = setTimeout(() => sink.close('TIMEOUT', 'no connect frame in time'), core.options.handshakeTimeout);
 
@@ -121,7 +123,11 @@ export class WebSocketHandler {
       if (inbound.violation) return sink.close('PROTOCOL_ERROR', inbound.violation);
       for (const e of inbound.errors) sink.frame(e);
       if (session) return session.receive(inbound.frames);
-      if (authenticating) return sink.close('PROTOCOL_ERROR', 'frames sent before the welcome');
+      if (authenticating) {
+        if (early.length >= 64) return sink.close('PROTOCOL_ERROR', 'too many frames before the welcome');
+        early.push(inbound);
+        return;
+      }
       const first = connectFrame.safeParse(inbound.frames[0]);
       if (!first.success || inbound.frames.length !== 1) {
         return sink.close('PROTOCOL_ERROR', `the first frame must be {"t":"connect","v":${PROTOCOL_VERSION}}`);
@@ -141,6 +147,8 @@ export class WebSocketHandler {
             max: core.options.maxPayload,
           });
           core.opened(session);
+          for (const e of early) session.receive(e.frames);
+          early = [];
         },
         (err: AnywireError) => {
           clearTimeout(handshake);
