@@ -112,7 +112,12 @@ export class Client extends EventEmitter<ClientEvents> {
       offline: () => this.checkHealth(),
       resume: () => (this.link ? this.checkHealth() : this.retryNow()),
     });
-    if (this.opts.autoConnect) this.connect().catch(() => {});
+    // Deferred a microtask so listeners attached right after createClient() see 'connecting'.
+    if (this.opts.autoConnect) {
+      queueMicrotask(() => {
+        if (this._state === 'disconnected' && !this.closedByUser) this.connect().catch(() => {});
+      });
+    }
   }
 
   get state(): ClientState {
@@ -129,7 +134,10 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this._state === 'connected') return Promise.resolve();
     if (this.pass) return this.pass;
     clearTimeout(this.retryTimer);
-    if (this._state === 'disconnected') this.setState('connecting');
+    if (this._state === 'disconnected') {
+      this.attempt = 0;
+      this.setState('connecting');
+    }
     return this.runPass();
   }
 

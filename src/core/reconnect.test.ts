@@ -76,8 +76,7 @@ describe('reconnection', () => {
     await vi.advanceTimersByTimeAsync(1); // capped at 350 ms
     expect(created).toHaveBeenCalledTimes(4);
     expect(c.state).toBe('disconnected');
-    // 'connecting' was emitted inside createClient, before this listener existed.
-    expect(states).toEqual(['reconnecting', 'disconnected']);
+    expect(states).toEqual(['connecting', 'reconnecting', 'disconnected']);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(created).toHaveBeenCalledTimes(4);
     c.close();
