@@ -1,0 +1,106 @@
+// The client's hand-written inbound check (frames.ts `serverFrame`) must decide exactly as the zod
+// schema it replaces in the bundle (schemas.ts `serverFrame`): every valid frame of every type,
+// with each field swapped for each value of a pool of edge cases, one and two fields at a time.
+import { describe, expect, it } from 'vitest';
+import { serverFrame as check } from './frames.js';
+import { serverFrame as schema } from './schemas.js';
+
+const valid: Record<string, Record<string, unknown>> = {
+  welcome: { t: 'welcome', v: 1, sid: 's', hb: 25000, max: 65536 },
+  subd: { t: 'subd', id: 1, ch: 'chat', e: 'ep', o: 0, r: false, gap: 'history-lost' },
+  msg: { t: 'msg', ch: 'a.b', o: 1, d: { x: 1 }, b: new Uint8Array([1]) },
+  ack: { t: 'ack', id: 'p-1', o: 3 },
+  err: { t: 'err', code: 'FORBIDDEN', msg: 'no', id: 7, ch: 'c', retry: 100 },
+  ping: { t: 'ping' },
+  pong: { t: 'pong' },
+};
+
+const pool: unknown[] = [
+  undefined,
+  null,
+  true,
+  false,
+  0,
+  -0,
+  1,
+  2,
+  -1,
+  1.5,
+  NaN,
+  Infinity,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER,
+  '',
+  'a',
+  'x'.repeat(64),
+  'x'.repeat(65),
+  'x'.repeat(200),
+  'x'.repeat(201),
+  'x'.repeat(4096),
+  'x'.repeat(4097),
+  'a b',
+  'ü',
+  '1',
+  'history-trimmed',
+  'history-lost',
+  'history',
+  'welcome',
+  'msg',
+  'toString',
+  '__proto__',
+  [],
+  [1],
+  {},
+  { t: 'ping' },
+  new Uint8Array([1, 2]),
+  new ArrayBuffer(2),
+  new Uint16Array(1),
+];
+
+function agree(v: unknown): void {
+  const a = check.safeParse(v).success;
+  const b = schema.safeParse(v).success;
+  if (a !== b) throw new Error(`check says ${a}, schema says ${b} for ${describeValue(v)}`);
+}
+
+function describeValue(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? `<bytes ${x.length}>` : x === undefined ? '<undefined>' : x));
+}
+
+describe('client frame check ≡ zod serverFrame', () => {
+  it('agrees on non-objects and unknown types', () => {
+    for (const v of pool) agree(v);
+    for (const t of [...pool, 'connect', 'sub', 'pub', 'unsub']) agree({ t });
+  });
+
+  it.each(Object.keys(valid))('agrees on every one-field change of a %s frame', (type) => {
+    const base = valid[type]!;
+    expect(check.safeParse(base).success).toBe(true);
+    const keys = [...new Set([...Object.keys(base), 'v', 'id', 'o', 'ch', 'extra'])];
+    for (const key of keys) {
+      for (const value of pool) {
+        const f: Record<string, unknown> = { ...base, [key]: value };
+        agree(f);
+        const without: Record<string, unknown> = { ...base };
+        delete without[key];
+        agree(without);
+      }
+    }
+  });
+
+  it.each(Object.keys(valid))('agrees on two-field changes of a %s frame', (type) => {
+    const base = valid[type]!;
+    const keys = Object.keys(base).filter((k) => k !== 't');
+    for (let i = 0; i < keys.length; i++) {
+      for (let j = i + 1; j < keys.length; j++) {
+        for (const a of pool) for (const b of pool) agree({ ...base, [keys[i]!]: a, [keys[j]!]: b });
+      }
+    }
+  });
+
+  it('returns the frame itself on success', () => {
+    const f = { t: 'ack', id: 'x', o: 1 };
+    const r = check.safeParse(f);
+    expect(r.success && r.data).toBe(f);
+  });
+});
