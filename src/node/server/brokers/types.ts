@@ -52,6 +52,12 @@ export interface Broker {
   unsubscribe(channel: string, listener: BrokerListener): Promise<void>;
   /** False while the backing store is unreachable. */
   readonly healthy: boolean;
+  /**
+   * A secret shared by every server on this broker (the Redis broker keeps one in Redis). The
+   * server signs HTTP session ids with it when `options.secret` is not set, so that any server
+   * behind a load balancer accepts the ids of the others. Absent on single-process brokers.
+   */
+  sharedSecret?(): Promise<string>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

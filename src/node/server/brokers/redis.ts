@@ -1,0 +1,413 @@
+// The Redis broker: offsets, history and fan-out shared by every server on one Redis, so clients
+// may land on any server (no sticky sessions) and recover there. Key layout: redis-scripts.ts.
+//
+//   publish ──EVALSHA──▶ Redis: dedupe · HINCRBY offset · XADD stream · PUBLISH <prefix>{ch}:live
+//   every server: one subscriber connection, one SUBSCRIBE per channel ──▶ Hub ──▶ sessions
+//
+// Listeners see a channel's messages in offset order without holes: a hole in the live stream
+// (a subscriber connection that dropped and came back) is filled from the stream before anything
+// later is delivered. Only what history cannot cover reaches listeners as a jump in offsets or a
+// new epoch, which the session reports to its client as a gap.
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { GapReason } from '../../../core/frames.js';
+import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1 } from './redis-scripts.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
+
+export interface RedisBrokerOptions {
+  /** Redis URL, e.g. 'redis://:password@host:6379/0'. Default: 'redis://127.0.0.1:6379' when no `client` is given. */
+  url?: string;
+  /**
+   * An ioredis client to use for commands instead of connecting to `url`; the broker duplicates it
+   * for its subscriber connection and leaves the client open on `close()`. Give it
+   * `enableOfflineQueue: false` so commands fail fast during an outage.
+   */
+  client?: Redis;
+  /** Extra ioredis options for the connections the broker creates (retryStrategy, tls, …). */
+  redisOptions?: Omit<RedisOptions, 'replyMapping' | 'protocol'>;
+  /** Prefix of every key and pub/sub channel the broker uses. Default: 'anywire:'. */
+  keyPrefix?: string;
+  /**
+   * ms a channel's epoch and latest offset are kept after its last publish or history read. When
+   * they expire, the channel starts a new epoch (subscribers still behind get a 'history-lost'
+   * gap). Never shorter than the history ttl. Default: 86400000 (a day).
+   */
+  metaTtl?: number;
+}
+
+interface Position {
+  epoch: string;
+  offset: number;
+}
+
+interface Channel {
+  name: string;
+  live: string;
+  listeners: Set<BrokerListener>;
+  ready: Promise<void>;
+  /** Last message handed to the listeners (or where the channel stood when subscribed). */
+  pos: Position | undefined;
+  /** Live messages held while a hole is being filled from history; null when delivering directly. */
+  held: BrokerMessage[] | null;
+  catching: boolean;
+  again: boolean;
+}
+
+type ConnState = 'starting' | 'up' | 'down';
+
+const newEpoch = (): string => randomBytes(6).toString('base64url');
+
+class RedisBroker implements Broker {
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly ownCmd: boolean;
+  private readonly prefix: string;
+  private readonly metaTtl: number;
+  private readonly states = new Map<Redis, ConnState>();
+  private readonly channels = new Map<string, Channel>();
+  private readonly byLive = new Map<string, Channel>();
+  /** In-flight history reads, shared by identical concurrent requests. */
+  private readonly reads = new Map<string, Promise<HistoryResult>>();
+  private readonly waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: RedisBrokerOptions) {
+    if (options.url !== undefined && options.client !== undefined) throw new Error('redisBroker: give either url or client, not both');
+    this.prefix = options.keyPrefix ?? 'anywire:';
+    this.metaTtl = options.metaTtl ?? 86_400_000;
+    const mine: Omit<RedisOptions, 'replyMapping'> = {
+      // Reconnect quickly and forever; fail commands at once while down instead of queueing them.
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      ...options.redisOptions,
+    };
+    if (options.client) {
+      this.cmd = options.client;
+      this.ownCmd = false;
+      this.sub = options.client.duplicate({ enableOfflineQueue: false, lazyConnect: false, autoResubscribe: false });
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.cmd = new Redis(url, mine);
+      this.ownCmd = true;
+      // Resubscription is ours (onReady), so that history catch-up runs after it, never before.
+      this.sub = new Redis(url, { ...mine, autoResubscribe: false });
+    }
+    this.watch(this.cmd, this.ownCmd);
+    this.watch(this.sub, true);
+    this.sub.on('messageBuffer', (live: Buffer, data: Buffer) => this.onLive(live, data));
+  }
+
+  get healthy(): boolean {
+    return !this.closed && this.states.get(this.cmd) !== 'down' && this.states.get(this.sub) !== 'down';
+  }
+
+  async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
+    await this.usable();
+    const k = channelKeys(this.prefix, channel);
+    const { size, ttl } = options.history;
+    const keys = options.id === undefined ? [k.meta, k.stream] : [k.meta, k.stream, k.dedupe(options.id)];
+    const args = [
+      encodePayload(payload),
+      newEpoch(),
+      String(Math.max(1, Math.floor(size))),
+      String(Math.max(1, Math.floor(ttl))),
+      String(Math.max(this.metaTtl, ttl)),
+      String(Math.max(ttl, 60_000)),
+      k.live,
+    ];
+    const reply = (await this.script(PUBLISH_LUA, keys, args, false)) as [number, string];
+    return { offset: Number(reply[0]), epoch: String(reply[1]) };
+  }
+
+  /**
+   * Concurrent identical reads share one round trip. A shared read is only handed to a caller if
+   * it covers every message this process already delivered on the channel: a caller that joined
+   * the channel before asking gets the rest live, so together nothing falls between.
+   */
+  async history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
+    const delivered = this.channels.get(channel)?.pos;
+    const key = since ? `${channel}\n${since.epoch}\n${since.offset}` : `${channel}\n`;
+    let p = this.reads.get(key);
+    if (!p) {
+      p = this.read(channel, since);
+      this.reads.set(key, p);
+      const done = p;
+      const forget = () => {
+        if (this.reads.get(key) === done) this.reads.delete(key);
+      };
+      p.then(forget, forget);
+    }
+    const result = await p;
+    if (delivered && result.epoch === delivered.epoch && result.top < delivered.offset) return this.read(channel, since);
+    return result;
+  }
+
+  async subscribe(channel: string, listener: BrokerListener): Promise<void> {
+    const existing = this.channels.get(channel);
+    if (existing) {
+      existing.listeners.add(listener);
+      return existing.ready;
+    }
+    const c: Channel = {
+      name: channel,
+      live: channelKeys(this.prefix, channel).live,
+      listeners: new Set([listener]),
+      ready: Promise.resolve(),
+      pos: undefined,
+      held: null,
+      catching: false,
+      again: false,
+    };
+    this.channels.set(channel, c);
+    this.byLive.set(c.live, c);
+    c.ready = this.start(c);
+    c.ready.catch(() => {
+      if (this.channels.get(channel) !== c) return;
+      this.drop(c);
+    });
+    return c.ready;
+  }
+
+  async unsubscribe(channel: string, listener: BrokerListener): Promise<void> {
+    const c = this.channels.get(channel);
+    if (!c || !c.listeners.delete(listener) || c.listeners.size > 0) return;
+    this.drop(c);
+  }
+
+  /** The HMAC secret every server on this Redis shares: the first one to ask sets it. */
+  async sharedSecret(): Promise<string> {
+    await this.usable();
+    const key = this.prefix + 'secret';
+    await this.cmd.set(key, randomBytes(32).toString('base64url'), 'NX');
+    const secret = await this.cmd.get(key);
+    if (!secret) throw new Error('redis lost the shared secret');
+    return secret;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of this.waiters) wake();
+    this.channels.clear();
+    this.byLive.clear();
+    const conns = this.ownCmd ? [this.sub, this.cmd] : [this.sub];
+    await Promise.all(
+      conns.map(async (conn) => {
+        if (conn.status === 'ready') {
+          try {
+            await conn.quit();
+            return;
+          } catch {
+            // fall through to a hard disconnect
+          }
+        }
+        conn.disconnect();
+      }),
+    );
+  }
+
+  // ─── connections ───────────────────────────────────────────────────────────────────────────
+
+  private watch(conn: Redis, own: boolean): void {
+    this.states.set(conn, conn.status === 'ready' ? 'up' : 'starting');
+    const wake = () => {
+      for (const w of this.waiters) w();
+    };
+    conn.on('ready', () => {
+      this.states.set(conn, 'up');
+      wake();
+      this.onReady(conn);
+    });
+    const down = () => {
+      if (conn.status === 'ready') return;
+      this.states.set(conn, 'down');
+      wake();
+    };
+    conn.on('close', down);
+    conn.on('end', down);
+    // Connection errors are reported through `healthy`; without a listener ioredis would log them.
+    if (own) conn.on('error', () => {});
+  }
+
+  /**
+   * Resolves when both connections are up. While the first connection attempt is still under
+   * way, waits for it; when Redis is known to be down, rejects at once (publish fails fast).
+   */
+  private usable(): Promise<void> {
+    const check = (): 'ok' | 'wait' | Error => {
+      if (this.closed) return new Error('the redis broker is closed');
+      const a = this.states.get(this.cmd);
+      const b = this.states.get(this.sub);
+      if (a === 'up' && b === 'up') return 'ok';
+      if (a === 'down' || b === 'down') return new Error('redis is unreachable');
+      return 'wait';
+    };
+    const first = check();
+    if (first === 'ok') return Promise.resolve();
+    if (first instanceof Error) return Promise.reject(first);
+    return new Promise((resolve, reject) => {
+      const w = () => {
+        const now = check();
+        if (now === 'wait') return;
+        this.waiters.delete(w);
+        if (now === 'ok') resolve();
+        else reject(now);
+      };
+      this.waiters.add(w);
+    });
+  }
+
+  /** After a (re)connection: resubscribe every channel, then fill from history what was missed. */
+  private onReady(conn: Redis): void {
+    if (this.closed || this.channels.size === 0) return;
+    if (conn === this.sub) {
+      const all = [...this.channels.values()];
+      for (const c of all) c.held ??= [];
+      this.sub.subscribe(...all.map((c) => c.live)).then(
+        () => {
+          for (const c of all) if (this.channels.get(c.name) === c) void this.catchUp(c);
+        },
+        () => {}, // dropped again: the next 'ready' retries
+      );
+    } else {
+      for (const c of this.channels.values()) if (c.held) void this.catchUp(c);
+    }
+  }
+
+  private async script(lua: string, keys: string[], args: (string | Buffer)[], buffers: boolean): Promise<unknown> {
+    const hash = sha1(lua);
+    const run = (cmd: 'evalsha' | 'eval') => {
+      const argv = [cmd === 'evalsha' ? hash : lua, keys.length, ...keys, ...args];
+      return buffers ? this.cmd.callBuffer(cmd, argv) : this.cmd.call(cmd, argv);
+    };
+    try {
+      return await run('evalsha');
+    } catch (err) {
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      return run('eval');
+    }
+  }
+
+  private async read(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
+    await this.usable();
+    const k = channelKeys(this.prefix, channel);
+    const args = [newEpoch(), String(this.metaTtl), since?.epoch ?? '', String(since?.offset ?? 0)];
+    const reply = (await this.script(HISTORY_LUA, [k.meta, k.stream], args, true)) as unknown[];
+    const epoch = String(reply[0]);
+    const top = Number(reply[1]);
+    const base = { epoch, top };
+    if (!since) return { ...base, messages: [] };
+    if (since.epoch !== epoch || since.offset > top) return { ...base, messages: [], gap: 'history-lost' };
+    if (since.offset === top) return { ...base, messages: [] };
+    const now = Number(reply[2]);
+    const ttl = Number(reply[3]);
+    const entries = (reply[4] ?? []) as [Buffer, Buffer[]][];
+    const trimmed = (): HistoryResult => ({ ...base, messages: [], gap: 'history-trimmed' as GapReason });
+    const head = entries[0];
+    if (!head || parseInt(head[0].toString('latin1'), 10) !== since.offset + 1) return trimmed();
+    if (Number(field(head[1], 't')) < now - ttl) return trimmed();
+    const messages: BrokerMessage[] = entries.map(([id, fields]) => ({
+      channel,
+      epoch,
+      offset: parseInt(id.toString('latin1'), 10),
+      payload: decodePayload(field(fields, 'd') ?? Buffer.from('j')),
+    }));
+    return { ...base, messages };
+  }
+
+  // ─── fan-out ───────────────────────────────────────────────────────────────────────────────
+
+  private async start(c: Channel): Promise<void> {
+    await this.usable();
+    await this.sub.subscribe(c.live);
+    // Where the channel stands: later messages are checked against it for holes.
+    const now = await this.history(c.name);
+    if (!c.pos) c.pos = { epoch: now.epoch, offset: now.top };
+  }
+
+  private drop(c: Channel): void {
+    this.channels.delete(c.name);
+    this.byLive.delete(c.live);
+    if (this.states.get(this.sub) === 'up' && !this.closed) this.sub.unsubscribe(c.live).catch(() => {});
+  }
+
+  private onLive(live: Buffer, data: Buffer): void {
+    const c = this.byLive.get(live.toString());
+    if (!c) return;
+    let m: BrokerMessage;
+    try {
+      m = { channel: c.name, ...decodeLive(data) };
+    } catch {
+      return; // not ours: someone else publishing on our prefix
+    }
+    if (c.held) {
+      c.held.push(m);
+      return;
+    }
+    const pos = c.pos;
+    if (!pos || (m.epoch === pos.epoch && m.offset === pos.offset + 1)) return this.emit(c, m);
+    if (m.epoch === pos.epoch && m.offset <= pos.offset) return; // already delivered
+    c.held = [m];
+    void this.catchUp(c);
+  }
+
+  private emit(c: Channel, m: BrokerMessage): void {
+    c.pos = { epoch: m.epoch, offset: m.offset };
+    for (const l of c.listeners) {
+      try {
+        l(m);
+      } catch {
+        // one listener's failure must not cost the others their message
+      }
+    }
+  }
+
+  /** Fills a hole from history, then delivers what was held, in offset order. */
+  private async catchUp(c: Channel): Promise<void> {
+    if (c.catching) {
+      c.again = true;
+      return;
+    }
+    c.catching = true;
+    try {
+      do {
+        c.again = false;
+        const from = c.pos;
+        const h = from ? await this.read(c.name, from) : undefined;
+        if (this.channels.get(c.name) !== c) return;
+        if (h && !h.gap) for (const m of h.messages) if (m.offset > c.pos!.offset) this.emit(c, m);
+        const held = c.held ?? [];
+        c.held = null;
+        // What history could not cover (a new epoch, a trimmed stream) goes through as it is;
+        // sessions see the jump and report a gap to their clients.
+        for (const m of held) if (!c.pos || m.epoch !== c.pos.epoch || m.offset > c.pos.offset) this.emit(c, m);
+        if (h && (!c.pos || c.pos.epoch !== h.epoch || c.pos.offset < h.top)) c.pos = { epoch: h.epoch, offset: h.top };
+      } while (c.again && !this.closed);
+    } catch {
+      // Redis dropped again: keep holding; the next 'ready' (or a short retry) resumes.
+      if (this.channels.get(c.name) === c && !this.closed) {
+        c.held ??= [];
+        if (this.healthy) setTimeout(() => void this.catchUp(c), 250).unref();
+      }
+    } finally {
+      c.catching = false;
+    }
+  }
+}
+
+function field(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.toString() === name) return fields[i + 1];
+  return undefined;
+}
+
+/**
+ * A broker on Redis for many servers: atomic offsets, history in Redis Streams, fan-out over
+ * pub/sub. Requires Redis 6.2 or newer. See docs/scaling.md.
+ *
+ * @example
+ * createServer({ broker: redisBroker({ url: 'redis://127.0.0.1:6379', keyPrefix: 'anywire:' }) });
+ */
+export function redisBroker(options: RedisBrokerOptions = {}): Broker & { sharedSecret(): Promise<string> } {
+  return new RedisBroker(options);
+}

@@ -1,0 +1,139 @@
+// Real Redis for the integration tests: the machine's shared one (127.0.0.1:6379) with a unique key
+// prefix per test, or a `redis-server` the test starts itself on a free port. Never mocked, never
+// skipped: when no Redis can be had, the tests fail and say why.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+const SHARED = 'redis://127.0.0.1:6379';
+
+async function ping(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** A free loopback port (the OS picks it; the small race before reuse is acceptable for tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as import('node:net').AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function redisServerBinary(): string {
+  for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server']) if (existsSync(p)) return p;
+  return 'redis-server'; // let spawn search PATH; a missing binary fails loudly there
+}
+
+/** A redis-server of the test's own, on a free loopback port; stop() and start() it at will. */
+export interface OwnRedis {
+  url: string;
+  port: number;
+  /** Starts (again) on the same port; resolves once it answers PING. */
+  start(): Promise<void>;
+  /** Kills the process (no save: its data is gone, as after a crash without persistence). */
+  stop(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const own: OwnRedis = {
+    url,
+    port,
+    async start() {
+      if (proc) return;
+      const child = spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      proc = child;
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (d: Buffer) => {
+          output += d.toString();
+          if (!output.includes('Ready to accept connections')) return;
+          child.stdout!.off('data', onData);
+          child.stdout!.resume(); // keep draining the log, or a full pipe would stall redis
+          child.off('exit', onExit);
+          resolve();
+        };
+        const onExit = (code: number | null) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`));
+        child.once('error', (err) => reject(new Error(`cannot start redis-server: ${err.message}`)));
+        child.once('exit', onExit);
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      });
+    },
+    async stop() {
+      const child = proc;
+      if (!child) return;
+      proc = undefined;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await own.start();
+  return own;
+}
+
+let sharedUrl: Promise<string> | undefined;
+let spawned: OwnRedis | undefined;
+
+/**
+ * The Redis the tests use: the machine's at 127.0.0.1:6379 when it answers, else a redis-server
+ * started for this test file. Throws (the tests fail) when neither is possible.
+ */
+export function redisUrl(): Promise<string> {
+  sharedUrl ??= (async () => {
+    if (await ping(SHARED)) return SHARED;
+    try {
+      spawned = await startOwnRedis();
+    } catch (err) {
+      throw new Error(`no Redis at ${SHARED} and starting redis-server failed: ${(err as Error).message}`);
+    }
+    return spawned.url;
+  })();
+  return sharedUrl;
+}
+
+/** Stops a redis-server that redisUrl() started (call from afterAll). */
+export async function stopSpawnedRedis(): Promise<void> {
+  await spawned?.stop();
+}
+
+/** A key prefix unique to one test run, so parallel runs never see each other's keys. */
+export function testPrefix(): string {
+  return `anywire-test:${randomUUID()}:`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  r.on('error', () => {});
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}

@@ -1,0 +1,146 @@
+// The Redis broker against a real Redis: offsets, de-duplication, history, trimming, epochs,
+// binary payloads, fan-out order and the shared secret.
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { redisBroker } from '../../src/node/server/index.js';
+import type { Broker, BrokerMessage } from '../../src/node/server/index.js';
+import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+
+const history = { size: 100, ttl: 60_000 };
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+afterAll(() => stopSpawnedRedis());
+
+async function setup(prefix = testPrefix()) {
+  const url = await redisUrl();
+  const broker = redisBroker({ url, keyPrefix: prefix });
+  cleanups.push(() => deletePrefix(url, prefix));
+  cleanups.push(() => broker.close());
+  return { broker, url, prefix };
+}
+
+describe('redisBroker', () => {
+  it('hands out offsets from 1, strictly increasing, with one epoch', async () => {
+    const { broker } = await setup();
+    const acks = [];
+    for (let i = 0; i < 20; i++) acks.push(await broker.publish('ch', JSON.stringify(i), { history }));
+    expect(acks.map((a) => a.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(acks.map((a) => a.epoch)).size).toBe(1);
+    expect(broker.healthy).toBe(true);
+  });
+
+  it('stores a publish retried with the same id once and returns the original offset', async () => {
+    const { broker } = await setup();
+    const first = await broker.publish('ch', '"a"', { id: 'p1', history });
+    await broker.publish('ch', '"b"', { history });
+    const again = await broker.publish('ch', '"a"', { id: 'p1', history });
+    expect(again).toEqual(first);
+    const h = await broker.history('ch', { epoch: first.epoch, offset: 0 });
+    expect(h.messages.map((m) => m.payload)).toEqual(['"a"', '"b"']);
+    expect(h.top).toBe(2);
+  });
+
+  it('serves history after an offset, and where a channel stands without one', async () => {
+    const { broker } = await setup();
+    const empty = await broker.history('fresh');
+    expect(empty).toMatchObject({ top: 0, messages: [] });
+    let epoch = '';
+    for (let i = 1; i <= 5; i++) epoch = (await broker.publish('fresh', `{"n":${i}}`, { history })).epoch;
+    expect(epoch).toBe(empty.epoch); // the epoch seen before the first publish is the one kept
+    const h = await broker.history('fresh', { epoch, offset: 2 });
+    expect(h.gap).toBeUndefined();
+    expect(h.messages.map((m) => [m.offset, m.payload])).toEqual([
+      [3, '{"n":3}'],
+      [4, '{"n":4}'],
+      [5, '{"n":5}'],
+    ]);
+    expect(h.messages.every((m) => m.channel === 'fresh' && m.epoch === epoch)).toBe(true);
+    expect(await broker.history('fresh', { epoch, offset: 5 })).toMatchObject({ top: 5, messages: [] });
+    expect((await broker.history('fresh', { epoch, offset: 9 })).gap).toBe('history-lost');
+    expect((await broker.history('fresh', { epoch: 'other', offset: 2 })).gap).toBe('history-lost');
+  });
+
+  it('reports history-trimmed past the size cap and after the ttl', async () => {
+    const { broker } = await setup();
+    let epoch = '';
+    for (let i = 1; i <= 10; i++) epoch = (await broker.publish('small', String(i), { history: { size: 3, ttl: 60_000 } })).epoch;
+    expect((await broker.history('small', { epoch, offset: 6 })).gap).toBe('history-trimmed');
+    const kept = await broker.history('small', { epoch, offset: 7 });
+    expect(kept.messages.map((m) => m.offset)).toEqual([8, 9, 10]);
+
+    // ttl: 1 ms — by the time the next publish runs, the earlier ones have aged out.
+    const first = await broker.publish('brief', '1', { history: { size: 100, ttl: 1 } });
+    await vi.waitFor(async () => {
+      await broker.publish('brief', '2', { history: { size: 100, ttl: 1 } });
+      expect((await broker.history('brief', { epoch: first.epoch, offset: 0 })).gap).toBe('history-trimmed');
+    });
+  });
+
+  it('gives a channel a new epoch when its keys are lost (a flushed Redis)', async () => {
+    const { broker, url, prefix } = await setup();
+    const a = await broker.publish('ch', '1', { history });
+    await broker.publish('ch', '2', { history });
+    await deletePrefix(url, prefix);
+    const b = await broker.publish('ch', '3', { history });
+    expect(b.epoch).not.toBe(a.epoch);
+    expect(b.offset).toBe(1);
+    const h = await broker.history('ch', { epoch: a.epoch, offset: 2 });
+    expect(h).toMatchObject({ epoch: b.epoch, top: 1, messages: [], gap: 'history-lost' });
+  });
+
+  it('round-trips binary payloads byte for byte, live and from history', async () => {
+    const { broker } = await setup();
+    const bytes = new Uint8Array(256).map((_, i) => i);
+    const got: BrokerMessage[] = [];
+    await broker.subscribe('bin', (m) => got.push(m));
+    const { epoch } = await broker.publish('bin', bytes, { history });
+    await broker.publish('bin', '{"text":"ünïcødé ✓"}', { history });
+    await vi.waitFor(() => expect(got).toHaveLength(2));
+    expect(got[0]!.payload).toBeInstanceOf(Uint8Array);
+    expect(Array.from(got[0]!.payload as Uint8Array)).toEqual(Array.from(bytes));
+    expect(got[1]!.payload).toBe('{"text":"ünïcødé ✓"}');
+    const h = await broker.history('bin', { epoch, offset: 0 });
+    expect(Array.from(h.messages[0]!.payload as Uint8Array)).toEqual(Array.from(bytes));
+    expect(h.messages[1]!.payload).toBe('{"text":"ünïcødé ✓"}');
+  });
+
+  it('fans out across brokers in offset order, with one SUBSCRIBE per channel per broker', async () => {
+    const { broker: a, prefix } = await setup();
+    const { broker: b } = await setup(prefix);
+    const seen = { a1: [] as number[], a2: [] as number[], b1: [] as number[] };
+    const a1 = (m: BrokerMessage) => seen.a1.push(m.offset);
+    await a.subscribe('order', a1);
+    await a.subscribe('order', (m) => seen.a2.push(m.offset));
+    await b.subscribe('order', (m) => seen.b1.push(m.offset));
+    const pubs = [];
+    for (let i = 0; i < 100; i++) pubs.push((i % 2 ? a : b).publish('order', String(i), { history }));
+    await Promise.all(pubs);
+    const all = Array.from({ length: 100 }, (_, i) => i + 1);
+    await vi.waitFor(() => expect(seen).toEqual({ a1: all, a2: all, b1: all }));
+    await a.unsubscribe('order', a1);
+    await a.publish('order', '"after"', { history });
+    await vi.waitFor(() => expect(seen.a2).toHaveLength(101));
+    expect(seen.a1).toHaveLength(100);
+  });
+
+  it('shares concurrent identical history reads', async () => {
+    const { broker } = await setup();
+    const { epoch } = await broker.publish('storm', '1', { history });
+    await broker.publish('storm', '2', { history });
+    const reads = await Promise.all(Array.from({ length: 50 }, () => broker.history('storm', { epoch, offset: 0 })));
+    // One round trip served all: they share one result object.
+    expect(new Set(reads).size).toBe(1);
+    expect(reads[0]!.messages).toHaveLength(2);
+  });
+
+  it('gives every broker on one prefix the same shared secret', async () => {
+    const { broker: a, prefix } = await setup();
+    const { broker: b } = await setup(prefix);
+    const [s1, s2] = await Promise.all([a.sharedSecret!(), b.sharedSecret!()]);
+    expect(s1).toBe(s2);
+    expect(s1.length).toBeGreaterThanOrEqual(32);
+    const other = (await setup()).broker as Broker;
+    expect(await other.sharedSecret!()).not.toBe(s1);
+  });
+});
