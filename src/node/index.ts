@@ -10,10 +10,29 @@ import type { ClientOptions } from '../core/options.js';
 
 export * from '../core/public.js';
 
+/** Options of the Node client: every `ClientOptions` field, plus Node-only ones. */
+export interface NodeClientOptions extends ClientOptions {
+  /**
+   * The WebSocket constructor to use, called as `new WebSocket(url)`. Default: the `ws` package's.
+   * Pass a subclass of `ws` to set TLS or proxy options, e.g. a private CA for `wss://`.
+   *
+   * @example
+   * import WebSocket from 'ws';
+   * class TrustingWebSocket extends WebSocket {
+   *   constructor(url: string, protocols?: string | string[]) {
+   *     super(url, protocols, { ca: readFileSync('ca.pem') });
+   *   }
+   * }
+   * createClient({ url: 'https://127.0.0.1:8443/anywire', WebSocket: TrustingWebSocket });
+   */
+  WebSocket?: new (url: string, protocols?: string | string[]) => unknown;
+}
+
 /** Creates a client; see ClientOptions for every option and its default. */
-export function createClient(options: ClientOptions): Client {
-  return createCoreClient(options, {
-    runtime: { WebSocket: WebSocket as unknown as WebSocketConstructor, fetch: globalThis.fetch },
+export function createClient(options: NodeClientOptions): Client {
+  const { WebSocket: CustomWebSocket, ...core } = options;
+  return createCoreClient(core, {
+    runtime: { WebSocket: (CustomWebSocket ?? WebSocket) as unknown as WebSocketConstructor, fetch: globalThis.fetch },
     factories: { websocket },
   });
 }
