@@ -47,6 +47,8 @@ export interface TransportContext {
   runtime: Runtime;
   /** Resolved token for this attempt, for transports that can send it as a header. */
   token: string | undefined;
+  /** The client's `pollInterval` (short polling's ms between requests). */
+  pollInterval?: number | undefined;
 }
 
 export interface Transport {

@@ -116,16 +116,19 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return new Outgoing(m);
   }
 
-  /** Registers a connected session: heartbeats and the `connection` event. */
-  opened(session: Session): void {
+  /**
+   * Registers a connected session: heartbeats and the `connection` event. `announce: false` when
+   * it continues a connection already announced (an SSE stream reopened with a new cursor).
+   */
+  opened(session: Session, announce = true): void {
     this.live.add(session);
     this.startWheel();
-    this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
+    if (announce) this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
   }
 
-  closed(session: Session, reason: string): void {
+  closed(session: Session, reason: string, announce = true): void {
     session.destroy();
-    if (!this.live.delete(session)) return;
+    if (!this.live.delete(session) || !announce) return;
     this.emit('disconnect', { id: session.id, reason });
   }
 

@@ -49,6 +49,8 @@ export interface ServerOptions {
   sessionTtl?: number;
   /** ms a long poll is held open when nothing arrives. Default: 25000. */
   longPollTimeout?: number;
+  /** ms an `authorize` answer is reused across the HTTP requests of one session. Default: 60000. */
+  authCacheTtl?: number;
   /** ms a client may take between the WebSocket opening and its connect frame. Default: 10000. */
   handshakeTimeout?: number;
   /** Reconnect delay hint sent to clients by `close()`, in ms. Default: 1000. */
@@ -69,6 +71,7 @@ export interface ResolvedServerOptions {
   secret: string | undefined;
   sessionTtl: number;
   longPollTimeout: number;
+  authCacheTtl: number;
   handshakeTimeout: number;
   shutdownRetryAfter: number;
 }
@@ -89,6 +92,7 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     secret: o.secret,
     sessionTtl: o.sessionTtl ?? 3_600_000,
     longPollTimeout: o.longPollTimeout ?? 25_000,
+    authCacheTtl: o.authCacheTtl ?? 60_000,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
   };

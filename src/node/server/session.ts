@@ -27,15 +27,23 @@ export class Session implements HubMember {
   private windowStart = 0;
   private windowCount = 0;
   private destroyed = false;
+  /** HTTP transports pass a cache shared across requests (their sessions live one request each). */
+  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
 
   constructor(
     private readonly core: ServerCore,
     readonly sink: Sink,
-    init: { id: string; identity: Identity; transport: TransportName },
+    init: {
+      id: string;
+      identity: Identity;
+      transport: TransportName;
+      authorize?: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+    },
   ) {
     this.id = init.id;
     this.identity = init.identity;
     this.transport = init.transport;
+    this.authorizer = init.authorize;
   }
 
   get channels(): IterableIterator<string> {
@@ -157,7 +165,7 @@ export class Session implements HubMember {
     const key = action[0] + channel;
     let p = this.authz.get(key);
     if (!p) {
-      p = this.core.authorize(this.identity, channel, action);
+      p = this.authorizer ? this.authorizer(channel, action) : this.core.authorize(this.identity, channel, action);
       this.authz.set(key, p);
     }
     return p;

@@ -1,0 +1,344 @@
+// What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
+// histories that every downstream request carries, the POST pipeline for upstream frames, and the
+// mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
+import { decodeText, encodeBatch, serverFrame, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
+
+/** One subscription as the server sees it on every request; `q` marks one already confirmed. */
+export interface CursorEntry {
+  id: number;
+  ch: string;
+  since?: { e: string; o: number };
+  q?: true;
+}
+
+interface Position {
+  id: number;
+  since: { e: string; o: number } | undefined;
+  confirmed: boolean;
+}
+
+/**
+ * The client's position in every subscribed channel. The core's `sub`/`unsub` frames edit it; the
+ * `subd` and `msg` frames passing through to the core advance it. Because it only moves on what
+ * the core actually received, replaying from it after a lost response loses nothing.
+ */
+export class Cursor {
+  private readonly positions = new Map<string, Position>();
+
+  /** Applies a `sub` or `unsub` frame; returns true when the cursor changed. */
+  apply(f: ClientFrame): boolean {
+    if (f.t === 'sub') {
+      this.positions.set(f.ch, { id: f.id, since: f.since, confirmed: false });
+      return true;
+    }
+    if (f.t === 'unsub') return this.positions.delete(f.ch);
+    return false;
+  }
+
+  /** Advances positions from frames on their way to the core. */
+  observe(frames: readonly ServerFrame[]): void {
+    for (const f of frames) {
+      if (f.t === 'msg') {
+        const p = this.positions.get(f.ch);
+        if (p?.confirmed && p.since && f.o > p.since.o) p.since = { e: p.since.e, o: f.o };
+      } else if (f.t === 'subd') {
+        const p = this.positions.get(f.ch);
+        if (p && p.id === f.id) {
+          p.confirmed = true;
+          p.since = { e: f.e, o: f.o };
+        }
+      } else if (f.t === 'err' && typeof f.id === 'number' && f.ch !== undefined) {
+        // A refused subscription (FORBIDDEN, BROKER_UNAVAILABLE) is dropped by the core too.
+        if (this.positions.get(f.ch)?.id === f.id) this.positions.delete(f.ch);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.positions.size;
+  }
+
+  entries(): CursorEntry[] {
+    const out: CursorEntry[] = [];
+    for (const [ch, p] of this.positions) {
+      const e: CursorEntry = { id: p.id, ch };
+      if (p.since) e.since = p.since;
+      if (p.confirmed) e.q = true;
+      out.push(e);
+    }
+    return out;
+  }
+}
+
+/** A request that failed; `info` is what the transport reports through `onClose`. */
+export class HttpFailure extends Error {
+  constructor(readonly info: CloseInfo) {
+    super(info.reason);
+  }
+}
+
+/** Server codes that end the session: the core must reconnect (a new session, resubscribed from offsets). */
+const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED']);
+
+/** An `err` frame without an id speaks about the connection, not a frame: the session is over. */
+export function connectionError(frames: readonly ServerFrame[]): CloseInfo | undefined {
+  for (const f of frames) {
+    if (f.t === 'err' && f.id === undefined && terminal.has(f.code)) {
+      return { reason: `${f.code}: ${f.msg}`, code: f.code, retryAfter: f.retry };
+    }
+  }
+  return undefined;
+}
+
+/** Decodes a response body of server frames (a JSON batch). */
+export function parseFrames(text: string): ServerFrame[] {
+  const decoded = decodeText(serverFrame, text);
+  if (!decoded.ok) throw new HttpFailure({ reason: `protocol error: ${decoded.error}`, code: 'PROTOCOL_ERROR' });
+  return decoded.frames;
+}
+
+/** Turns a non-2xx response into a close: the server's `{ code, message }` when it sent one. */
+export async function failureOf(res: Response): Promise<HttpFailure> {
+  let body: { code?: unknown; message?: unknown } | undefined;
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const retry = Number(res.headers.get('retry-after'));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry * 1000 : undefined;
+  if (body && typeof body.code === 'string') {
+    const message = typeof body.message === 'string' ? body.message : '';
+    return new HttpFailure({ reason: `HTTP ${res.status} ${body.code}: ${message}`, code: body.code, retryAfter });
+  }
+  return new HttpFailure({ reason: `HTTP ${res.status} ${res.statusText}`.trim(), retryAfter });
+}
+
+export interface RequestOptions {
+  body: string;
+  /** Aborts the request (close, a cursor change). */
+  signal: AbortSignal;
+  /** ms before the request is given up as hung; 0 = never (the core's connect timeout covers it). */
+  timeout: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * POSTs to `<url>/<path>`. The body is JSON sent as text/plain: a CORS "simple" request, so a
+ * browser sends no preflight per poll. Resolves with the response (status checked), or rejects
+ * with an HttpFailure, or with the abort reason when `signal` aborted.
+ */
+export async function post(ctx: TransportContext, path: string, o: RequestOptions): Promise<Response> {
+  const fetchFn = ctx.runtime.fetch;
+  if (!fetchFn) throw new HttpFailure({ reason: 'no fetch in this runtime', code: 'PROTOCOL_ERROR' });
+  const local = new AbortController();
+  const onAbort = () => local.abort();
+  if (o.signal.aborted) local.abort();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer =
+    o.timeout > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          local.abort();
+        }, o.timeout)
+      : undefined;
+  try {
+    const res = await fetchFn(`${ctx.url}/${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8', ...o.headers },
+      body: o.body,
+      signal: local.signal,
+      cache: 'no-store',
+    });
+    if (!res.ok) throw await failureOf(res);
+    return res;
+  } catch (err) {
+    if (err instanceof HttpFailure) throw err;
+    if (timedOut) throw new HttpFailure({ reason: `no response to ${path} within ${o.timeout} ms`, code: 'TIMEOUT' });
+    if (o.signal.aborted) throw err;
+    throw new HttpFailure({ reason: `${path} request failed: ${(err as Error)?.message ?? String(err)}` });
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Reads a whole response of frames, within the same timeout and abort as the request. */
+export async function postFrames(ctx: TransportContext, path: string, o: RequestOptions): Promise<ServerFrame[]> {
+  const res = await post(ctx, path, o);
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    if (o.signal.aborted) throw err;
+    throw new HttpFailure({ reason: `${path} response cut off: ${(err as Error)?.message ?? String(err)}` });
+  }
+  return parseFrames(text);
+}
+
+/** The token travels as a bearer header on the handshake (never in a URL, never stored). */
+export function authHeaders(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+}
+
+/** Upstream POSTs carry at most this many characters, so a burst of publishes stays under the body limit. */
+const maxPostChars = 96 * 1024;
+
+/**
+ * Base of the HTTP transports: the session id, the cursor, closing once, and the upstream POST
+ * pipeline (every frame `send` gets in one tick goes in one POST; one POST in flight at a time).
+ */
+export abstract class HttpTransportBase {
+  protected handlers: TransportHandlers | undefined;
+  protected sid: string | undefined;
+  /** Heartbeat interval from the welcome; request timeouts derive from it. */
+  protected hb = 25_000;
+  protected closed = false;
+  protected readonly cursor = new Cursor();
+  /** Aborted by close(): every request of this transport listens to it. */
+  protected readonly life = new AbortController();
+  private outbox: ClientFrame[] = [];
+  private posting = false;
+  private cursorTimer: ReturnType<typeof setTimeout> | undefined;
+  private outboxTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(protected readonly ctx: TransportContext) {}
+
+  open(handlers: TransportHandlers, signal: AbortSignal): Promise<void> {
+    this.handlers = handlers;
+    if (signal.aborted) {
+      this.close();
+      return Promise.reject(new HttpFailure({ reason: 'aborted', code: 'CLOSED' }));
+    }
+    signal.addEventListener('abort', () => this.close(), { once: true });
+    // Nothing to open yet: the connect frame the core sends next starts the session.
+    return Promise.resolve();
+  }
+
+  send(frames: ClientFrame[]): void {
+    if (this.closed) return;
+    let cursorChanged = false;
+    for (const f of frames) {
+      switch (f.t) {
+        case 'connect':
+          this.handshake(f.token);
+          break;
+        case 'sub':
+        case 'unsub':
+          cursorChanged = this.cursor.apply(f) || cursorChanged;
+          break;
+        case 'pong':
+          break; // HTTP transports are never pinged by the server
+        default:
+          this.outbox.push(f);
+      }
+    }
+    // Batch per tick: every change the core makes in one tick reaches the server together.
+    if (cursorChanged && this.sid !== undefined && !this.cursorTimer) {
+      this.cursorTimer = setTimeout(() => {
+        this.cursorTimer = undefined;
+        if (!this.closed) this.cursorChanged();
+      }, 0);
+    }
+    if (this.outbox.length && !this.posting && !this.outboxTimer) {
+      this.outboxTimer = setTimeout(() => {
+        this.outboxTimer = undefined;
+        void this.pump();
+      }, 0);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.cursorTimer);
+    clearTimeout(this.outboxTimer);
+    this.outbox = [];
+    this.life.abort();
+    this.stopped();
+  }
+
+  /** Starts the session with the core's connect frame. */
+  protected abstract handshake(token: string | undefined): void;
+  /** The subscription set changed after the handshake: carry the new cursor downstream. */
+  protected abstract cursorChanged(): void;
+  /** Releases what the subclass holds (timers); requests are aborted by `life`. */
+  protected stopped(): void {}
+
+  /** Request timeout after the handshake: two heartbeats and a second of slack. */
+  protected get requestTimeout(): number {
+    return 2 * this.hb + 1000;
+  }
+
+  /** Passes frames to the core (advancing the cursor first); ends the session on a connection error. */
+  protected deliver(frames: ServerFrame[]): void {
+    if (this.closed) return;
+    for (const f of frames) {
+      if (f.t === 'welcome') {
+        this.sid = f.sid;
+        this.hb = f.hb;
+      }
+    }
+    this.cursor.observe(frames);
+    this.handlers?.onFrames(frames);
+    const ended = connectionError(frames);
+    if (ended) this.fail(ended);
+  }
+
+  /** Reports the end of the transport once, unless close() came first. */
+  protected fail(info: CloseInfo): void {
+    if (this.closed) return;
+    this.close();
+    this.handlers?.onClose(info);
+  }
+
+  /** Reports a request failure (an abort by close() is not one). */
+  protected failWith(err: unknown): void {
+    if (this.closed) return;
+    this.fail(err instanceof HttpFailure ? err.info : { reason: (err as Error)?.message ?? String(err) });
+  }
+
+  /** Sends queued upstream frames: one POST at a time, split to stay under the body limit. */
+  private async pump(): Promise<void> {
+    if (this.posting || this.closed || this.sid === undefined) return;
+    this.posting = true;
+    try {
+      while (this.outbox.length && !this.closed) {
+        const batch = takeBatch(this.outbox);
+        const body = `{"sid":${JSON.stringify(this.sid)},"frames":${encodeBatch(batch)}}`;
+        const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });
+        this.deliver(frames);
+      }
+    } catch (err) {
+      this.failWith(err);
+    } finally {
+      this.posting = false;
+    }
+  }
+}
+
+/** Takes frames off the front of `queue` up to the POST size budget (always at least one). */
+function takeBatch(queue: ClientFrame[]): ClientFrame[] {
+  let size = 0;
+  let n = 0;
+  while (n < queue.length) {
+    const f = queue[n]!;
+    const d = f.t === 'pub' ? (f.b ? f.b.length * 1.34 : approxJsonSize(f.d)) : 0;
+    size += d + 100;
+    if (n > 0 && size > maxPostChars) break;
+    n++;
+  }
+  return queue.splice(0, n);
+}
+
+function approxJsonSize(v: unknown): number {
+  if (typeof v === 'string') return v.length + 2;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return 8;
+  try {
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,95 @@
+// SSE streaming: server→client frames arrive as Server-Sent Events on a POST response read with
+// fetch and eventsource-parser (one code path in browsers and Node, and the token can travel as a
+// header, which EventSource cannot do). Client→server frames go by POST beside the stream.
+//
+// The first stream performs the handshake: its first event is the welcome, so a proxy that buffers
+// the stream makes the handshake time out and the client falls back. When the subscriptions
+// change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
+// the new stream replays from the offsets the client has.
+import { createParser } from 'eventsource-parser';
+import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post } from './http-common.js';
+import type { TransportFactory } from './types.js';
+
+class SseTransport extends HttpTransportBase {
+  readonly name = 'sse' as const;
+  readonly duplex = false;
+  /** The current stream; a reopened stream aborts the previous one. */
+  private stream: AbortController | undefined;
+
+  protected handshake(token: string | undefined): void {
+    this.openStream(JSON.stringify({ connect: { t: 'connect', v: 1 } }), authHeaders(token), 0);
+  }
+
+  protected cursorChanged(): void {
+    const body = `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
+    this.openStream(body, {}, this.requestTimeout);
+  }
+
+  protected override stopped(): void {
+    this.stream?.abort();
+    this.stream = undefined;
+  }
+
+  private openStream(body: string, headers: Record<string, string>, timeout: number): void {
+    this.stream?.abort();
+    const stream = new AbortController();
+    this.stream = stream;
+    void this.read(stream, body, headers, timeout);
+  }
+
+  private async read(stream: AbortController, body: string, headers: Record<string, string>, timeout: number): Promise<void> {
+    const current = () => this.stream === stream && !stream.signal.aborted && !this.closed;
+    let res: Response;
+    try {
+      // The timeout covers the response headers only; the stream itself is watched by heartbeats.
+      res = await post(this.ctx, 'sse', { body, signal: stream.signal, timeout, headers: { Accept: 'text/event-stream', ...headers } });
+    } catch (err) {
+      if (current()) this.failWith(err);
+      return;
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream') || !res.body) {
+      void res.body?.cancel().catch(() => {});
+      if (current()) this.fail({ reason: `SSE answered with "${type}", not an event stream`, code: 'PROTOCOL_ERROR' });
+      return;
+    }
+    const parser = createParser({
+      onEvent: (event) => {
+        if (!current()) return;
+        let frames;
+        try {
+          frames = parseFrames(event.data);
+        } catch (err) {
+          return this.failWith(err);
+        }
+        this.deliver(frames);
+      },
+      // Heartbeat comments: an empty batch tells the core the link is alive.
+      onComment: () => {
+        if (current()) this.handlers?.onFrames([]);
+      },
+    });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || !current()) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (err) {
+      if (current()) this.failWith(new HttpFailure({ reason: `SSE stream failed: ${(err as Error)?.message ?? String(err)}` }));
+      return;
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+    // An unfinished event at the end of the stream is dropped: only whole events carry frames.
+    if (current()) this.fail({ reason: 'SSE stream ended by the server' });
+  }
+}
+
+/** The SSE transport factory. */
+export const sse: TransportFactory = {
+  name: 'sse',
+  create: (ctx) => new SseTransport(ctx),
+};

@@ -1,0 +1,70 @@
+// HTTP session ids: a signed, expiring token instead of a server-side lookup, so any server that
+// shares the secret can answer any request, and a forged, guessed, tampered, expired or foreign id
+// is refused without shared state. Signed, not encrypted: the identity inside is readable by the
+// client, so it must hold nothing secret (and must be JSON).
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Identity } from './options.js';
+
+/** What a valid session id carries. */
+export interface SessionClaims {
+  /** The session's id (the `id` in `connection`/`disconnect` events). */
+  id: string;
+  identity: Identity;
+  /** Expiry, ms since the epoch. */
+  exp: number;
+}
+
+/** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
+const maxLength = 4096;
+const prefix = 'v1.';
+
+export class SessionTokens {
+  private readonly key: Buffer;
+
+  constructor(
+    secret: string | undefined,
+    private readonly ttl: number,
+  ) {
+    // Without a configured secret, a random one per process: ids from another process are foreign.
+    this.key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
+  }
+
+  /** A new session for `identity`; throws when the identity cannot travel in an id. */
+  issue(identity: Identity): { sid: string; claims: SessionClaims } {
+    const claims: SessionClaims = { id: randomUUID(), identity, exp: Date.now() + this.ttl };
+    let json: string | undefined;
+    try {
+      json = JSON.stringify({ s: claims.id, i: identity ?? null, x: claims.exp });
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) throw new Error('the identity returned by authenticate is not JSON-serialisable');
+    const body = prefix + Buffer.from(json).toString('base64url');
+    const sid = body + '.' + this.sign(body);
+    if (sid.length > maxLength) throw new Error(`the identity is too large for an HTTP session id (${sid.length} > ${maxLength})`);
+    return { sid, claims: { ...claims, identity: JSON.parse(json).i } };
+  }
+
+  /** The claims of a valid, unexpired id signed with this secret; undefined for anything else. */
+  verify(sid: unknown): SessionClaims | undefined {
+    if (typeof sid !== 'string' || sid.length > maxLength || !sid.startsWith(prefix)) return undefined;
+    const dot = sid.lastIndexOf('.');
+    if (dot <= prefix.length) return undefined;
+    const body = sid.slice(0, dot);
+    const given = Buffer.from(sid.slice(dot + 1), 'base64url');
+    const expected = Buffer.from(this.sign(body), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    let parsed: { s?: unknown; i?: unknown; x?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || parsed.x <= Date.now()) return undefined;
+    return { id: parsed.s, identity: parsed.i, exp: parsed.x };
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+}
