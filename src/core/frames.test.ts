@@ -3,27 +3,29 @@ import { fromBase64, toBase64 } from './base64.js';
 import {
   CHANNEL_PATTERN,
   PROTOCOL_VERSION,
-  ackFrame,
   asBytes,
-  clientFrame,
-  connectFrame,
   decodeBinary,
   decodeText,
   decodeValue,
   encodeBatch,
   encodeBinary,
   encodeText,
+  serverFrame,
+} from './frames.js';
+import {
+  ackFrame,
+  clientFrame,
+  connectFrame,
   errorFrame,
   messageFrame,
   pingFrame,
   pongFrame,
   publishFrame,
-  serverFrame,
   subscribeFrame,
   subscribedFrame,
   unsubscribeFrame,
   welcomeFrame,
-} from './frames.js';
+} from './schemas.js';
 
 type Case = { name: string; schema: { safeParse(v: unknown): { success: boolean } }; valid: unknown[]; invalid: unknown[] };
 

@@ -1,28 +1,13 @@
 // The wire protocol: frame types, the client's inbound frame check and the encodings. The frames
-// are defined once, as zod/mini schemas, in schemas.ts; this module holds no zod at run time, so a
-// browser bundle that only decodes server frames does not carry zod (about 7 KB min+gzip, more than
-// the whole WebSocket-only client). See docs/protocol.md for the flows.
+// are defined once, as zod/mini schemas, in schemas.ts (the server validates with those). This
+// module must not import or re-export them at run time: zod costs about 7 KB min+gzip, more than
+// the whole WebSocket-only browser client, and even a re-export lands it in the chunk that the
+// client entries share with the server. See docs/protocol.md for the flows.
 import { fromBase64, toBase64 } from './base64.js';
 import { CHANNEL_PATTERN } from './protocol.js';
 import type { ServerFrame } from './schemas.js';
 
 export { CHANNEL_PATTERN, PROTOCOL_VERSION } from './protocol.js';
-// The schemas, for the server and tests. A bundle that does not use them drops them (and zod):
-// the package is `sideEffects: false`.
-export {
-  ackFrame,
-  clientFrame,
-  connectFrame,
-  errorFrame,
-  messageFrame,
-  pingFrame,
-  pongFrame,
-  publishFrame,
-  subscribeFrame,
-  subscribedFrame,
-  unsubscribeFrame,
-  welcomeFrame,
-} from './schemas.js';
 export type {
   AckFrame,
   ClientFrame,

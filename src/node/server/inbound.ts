@@ -1,6 +1,7 @@
 // Decoding at the server's boundary: every client frame is validated; a frame that answers to an
 // id gets its own BAD_REQUEST, anything else unreadable is a protocol violation.
-import { clientFrame, decodeBinary, decodeText, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
+import { decodeBinary, decodeText, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
+import { clientFrame } from '../../core/schemas.js';
 
 export interface ErrorReply {
   t: 'err';
