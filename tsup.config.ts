@@ -10,6 +10,10 @@ export default defineConfig([
       browser: 'src/browser/index.ts',
       server: 'src/node/server/index.ts',
       'server-browser': 'src/browser/server-stub.ts',
+      // anywire/modular and anywire/transports/*: the client with only the transports passed in.
+      modular: 'src/node/modular.ts',
+      'browser-modular': 'src/browser/modular.ts',
+      'transports/websocket': 'src/adapters/websocket.ts',
     },
     format: ['esm', 'cjs'],
     dts,

@@ -1,21 +1,17 @@
 /**
  * anywire — the realtime client for browsers (bundlers pick this through the `browser` export
- * condition). Uses the platform's WebSocket and fetch; nothing from Node.
+ * condition). Uses the platform's WebSocket and fetch, wires `online`, `offline` and page
+ * visibility into reconnection, and pulls in nothing from Node. Includes all four transports; for
+ * a smaller bundle with only some of them, see `anywire/modular`.
  */
-import type { WebSocketConstructor } from '../adapters/types.js';
 import { websocket } from '../adapters/websocket.js';
 import { createCoreClient, type Client } from '../core/client.js';
 import type { ClientOptions } from '../core/options.js';
+import { browserEnvironment } from './environment.js';
 
 export * from '../core/public.js';
 
 /** Creates a client; see ClientOptions for every option and its default. */
 export function createClient(options: ClientOptions): Client {
-  return createCoreClient(options, {
-    runtime: {
-      WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor | undefined,
-      fetch: typeof fetch === 'function' ? fetch.bind(globalThis) : undefined,
-    },
-    factories: { websocket },
-  });
+  return createCoreClient(options, browserEnvironment([websocket]));
 }
