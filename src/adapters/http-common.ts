@@ -121,15 +121,24 @@ export interface RequestOptions {
   signal: AbortSignal;
   /** ms before the request is given up as hung; 0 = never (the core's connect timeout covers it). */
   timeout: number;
+  /** The timeout covers the response headers only (a stream), not the whole body. */
+  headersOnly?: boolean;
   headers?: Record<string, string>;
+}
+
+/** A response whose body is still being read; `done()` releases the request's timer and listener. */
+export interface Pending {
+  res: Response;
+  done(): void;
 }
 
 /**
  * POSTs to `<url>/<path>`. The body is JSON sent as text/plain: a CORS "simple" request, so a
  * browser sends no preflight per poll. Resolves with the response (status checked), or rejects
- * with an HttpFailure, or with the abort reason when `signal` aborted.
+ * with an HttpFailure, or with the abort reason when `signal` aborted. The caller must call
+ * `done()` once it has read the body.
  */
-export async function post(ctx: TransportContext, path: string, o: RequestOptions): Promise<Response> {
+export async function post(ctx: TransportContext, path: string, o: RequestOptions): Promise<Pending> {
   const fetchFn = ctx.runtime.fetch;
   if (!fetchFn) throw new HttpFailure({ reason: 'no fetch in this runtime', code: 'PROTOCOL_ERROR' });
   const local = new AbortController();
@@ -137,13 +146,18 @@ export async function post(ctx: TransportContext, path: string, o: RequestOption
   if (o.signal.aborted) local.abort();
   o.signal.addEventListener('abort', onAbort, { once: true });
   let timedOut = false;
-  const timer =
+  let timer =
     o.timeout > 0
       ? setTimeout(() => {
           timedOut = true;
           local.abort();
         }, o.timeout)
       : undefined;
+  const done = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    o.signal.removeEventListener('abort', onAbort);
+  };
   try {
     const res = await fetchFn(`${ctx.url}/${path}`, {
       method: 'POST',
@@ -153,27 +167,31 @@ export async function post(ctx: TransportContext, path: string, o: RequestOption
       cache: 'no-store',
     });
     if (!res.ok) throw await failureOf(res);
-    return res;
+    if (o.headersOnly) clearTimeout(timer);
+    return { res, done };
   } catch (err) {
+    done();
     if (err instanceof HttpFailure) throw err;
     if (timedOut) throw new HttpFailure({ reason: `no response to ${path} within ${o.timeout} ms`, code: 'TIMEOUT' });
     if (o.signal.aborted) throw err;
     throw new HttpFailure({ reason: `${path} request failed: ${(err as Error)?.message ?? String(err)}` });
-  } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', onAbort);
   }
 }
 
 /** Reads a whole response of frames, within the same timeout and abort as the request. */
 export async function postFrames(ctx: TransportContext, path: string, o: RequestOptions): Promise<ServerFrame[]> {
-  const res = await post(ctx, path, o);
+  const { res, done } = await post(ctx, path, o);
   let text: string;
   try {
     text = await res.text();
   } catch (err) {
     if (o.signal.aborted) throw err;
+    if (o.timeout > 0 && !o.signal.aborted) {
+      throw new HttpFailure({ reason: `${path} response cut off or too slow: ${(err as Error)?.message ?? String(err)}` });
+    }
     throw new HttpFailure({ reason: `${path} response cut off: ${(err as Error)?.message ?? String(err)}` });
+  } finally {
+    done();
   }
   return parseFrames(text);
 }

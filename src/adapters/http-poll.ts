@@ -52,6 +52,18 @@ export class PollTransport extends HttpTransportBase {
   protected override stopped(): void {
     clearTimeout(this.waitTimer);
     this.wake?.();
+    // Best effort goodbye, so the server can announce the disconnect (it keeps no state to notice).
+    const fetchFn = this.ctx.runtime.fetch;
+    if (this.sid === undefined || !fetchFn) return;
+    fetchFn(`${this.ctx.url}/close`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify({ sid: this.sid }),
+      keepalive: true,
+    }).then(
+      (res) => void res.body?.cancel().catch(() => {}),
+      () => {},
+    );
   }
 
   private async loop(): Promise<void> {

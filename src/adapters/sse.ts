@@ -7,7 +7,7 @@
 // change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
 // the new stream replays from the offsets the client has.
 import { createParser } from 'eventsource-parser';
-import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post } from './http-common.js';
+import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
 import type { TransportFactory } from './types.js';
 
 class SseTransport extends HttpTransportBase {
@@ -39,14 +39,28 @@ class SseTransport extends HttpTransportBase {
 
   private async read(stream: AbortController, body: string, headers: Record<string, string>, timeout: number): Promise<void> {
     const current = () => this.stream === stream && !stream.signal.aborted && !this.closed;
-    let res: Response;
+    let pending: Pending;
     try {
       // The timeout covers the response headers only; the stream itself is watched by heartbeats.
-      res = await post(this.ctx, 'sse', { body, signal: stream.signal, timeout, headers: { Accept: 'text/event-stream', ...headers } });
+      pending = await post(this.ctx, 'sse', {
+        body,
+        signal: stream.signal,
+        timeout,
+        headersOnly: true,
+        headers: { Accept: 'text/event-stream', ...headers },
+      });
     } catch (err) {
       if (current()) this.failWith(err);
       return;
     }
+    try {
+      await this.consume(pending.res, current);
+    } finally {
+      pending.done();
+    }
+  }
+
+  private async consume(res: Response, current: () => boolean): Promise<void> {
     const type = res.headers.get('content-type') ?? '';
     if (!type.startsWith('text/event-stream') || !res.body) {
       void res.body?.cancel().catch(() => {});

@@ -154,8 +154,9 @@ export class SseHandler {
     const sink = new SseSink(res, o.maxBufferedBytes);
     const session = this.sessions.session(claims, sink, 'sse');
     sink.session = session;
-    this.attach(claims.id, { session, sink });
-    res.once('close', () => this.detach(claims.id, { session, sink }));
+    const stream: Stream = { session, sink };
+    this.attach(claims.id, stream);
+    res.once('close', () => this.detach(claims.id, stream));
     res.on('error', () => {});
     if (welcome) {
       sink.frame(welcome);
