@@ -4,7 +4,11 @@ import type { TransportFactory, WebSocketConstructor } from '../adapters/types.j
 import type { ClientEnvironment } from '../core/client.js';
 import { browserLifecycle } from './lifecycle.js';
 
-export function browserEnvironment(transports: readonly TransportFactory[]): ClientEnvironment {
+/**
+ * `pollInterval` reaches the transports through their context (short polling reads it), whatever
+ * the core passes.
+ */
+export function browserEnvironment(transports: readonly TransportFactory[], pollInterval: number | undefined): ClientEnvironment {
   const env: ClientEnvironment = {
     runtime: {
       WebSocket: typeof WebSocket === 'function' ? (WebSocket as unknown as WebSocketConstructor) : undefined,
@@ -12,7 +16,9 @@ export function browserEnvironment(transports: readonly TransportFactory[]): Cli
     },
     factories: {},
   };
-  for (const t of transports) env.factories[t.name] = t;
+  for (const t of transports) {
+    env.factories[t.name] = { name: t.name, create: (ctx) => t.create({ ...ctx, pollInterval: ctx.pollInterval ?? pollInterval }) };
+  }
   const lifecycle = browserLifecycle();
   if (lifecycle) env.lifecycle = lifecycle;
   return env;

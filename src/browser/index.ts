@@ -4,6 +4,9 @@
  * visibility into reconnection, and pulls in nothing from Node. Includes all four transports; for
  * a smaller bundle with only some of them, see `anywire/modular`.
  */
+import { longPolling } from '../adapters/long-polling.js';
+import { polling } from '../adapters/polling.js';
+import { sse } from '../adapters/sse.js';
 import { websocket } from '../adapters/websocket.js';
 import { createCoreClient, type Client } from '../core/client.js';
 import type { ClientOptions } from '../core/options.js';
@@ -13,5 +16,5 @@ export * from '../core/public.js';
 
 /** Creates a client; see ClientOptions for every option and its default. */
 export function createClient(options: ClientOptions): Client {
-  return createCoreClient(options, browserEnvironment([websocket]));
+  return createCoreClient(options, browserEnvironment([websocket, sse, longPolling, polling], options.pollInterval));
 }

@@ -27,6 +27,8 @@ export function createClient(options: ClientOptions, setup: ModularSetup): Clien
     runtime: { WebSocket: WebSocket as unknown as WebSocketConstructor, fetch: globalThis.fetch },
     factories: {},
   };
-  for (const t of transports) env.factories[t.name] = t;
+  for (const t of transports) {
+    env.factories[t.name] = { name: t.name, create: (ctx) => t.create({ ...ctx, pollInterval: ctx.pollInterval ?? options.pollInterval }) };
+  }
   return createCoreClient({ ...options, transports: options.transports ?? transports.map((t) => t.name) }, env);
 }
