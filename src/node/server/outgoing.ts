@@ -7,6 +7,7 @@ import type { BrokerMessage } from './brokers/types.js';
  */
 export class Outgoing {
   readonly channel: string;
+  readonly epoch: string;
   readonly offset: number;
   readonly binary: boolean;
   private readonly payload: BrokerMessage['payload'];
@@ -15,6 +16,7 @@ export class Outgoing {
 
   constructor(message: BrokerMessage) {
     this.channel = message.channel;
+    this.epoch = message.epoch;
     this.offset = message.offset;
     this.payload = message.payload;
     this.binary = typeof message.payload !== 'string';

@@ -10,6 +10,8 @@ import type { ServerCore } from './core.js';
 
 interface ChannelSub {
   id: number;
+  /** Epoch of `last` (set once history answered). */
+  epoch: string;
   /** Last offset written to the sink. */
   last: number;
   /** Live messages held while history is replayed; null once live. */
@@ -85,7 +87,7 @@ export class Session implements HubMember {
   async subscribe(f: SubscribeFrame, quiet = false): Promise<void> {
     const ch = f.ch;
     // Registered before any await, so an `unsub` that overtakes the authorisation wins.
-    const sub: ChannelSub = { id: f.id, last: 0, pending: [] };
+    const sub: ChannelSub = { id: f.id, epoch: '', last: 0, pending: [] };
     this.subs.set(ch, sub);
     const stale = () => this.destroyed || this.subs.get(ch) !== sub;
     if (!(await this.allowed(ch, 'subscribe'))) {
@@ -105,6 +107,7 @@ export class Session implements HubMember {
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : history.top;
+    sub.epoch = history.epoch;
     if (!quiet || history.gap) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
       if (history.gap) frame.gap = history.gap;
@@ -133,7 +136,13 @@ export class Session implements HubMember {
       sub.pending.push(m);
       return;
     }
-    if (m.offset <= sub.last) return;
+    if (m.epoch === sub.epoch && m.offset <= sub.last) return;
+    if (m.epoch !== sub.epoch || m.offset > sub.last + 1) {
+      // The broker's stream jumped (a new epoch after a lost history, or a hole it could not
+      // fill): resubscribe from this client's position, which fills the hole or reports the gap.
+      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, true);
+      return;
+    }
     sub.last = m.offset;
     this.sink.message(m);
   }
