@@ -88,7 +88,7 @@ async function sessionId(url: string, transport: HttpTransport): Promise<string>
   const sse = sseReader(res);
   await sse.until(() => sse.items.some((i) => i.kind === 'event'));
   ac.abort();
-  const first = sse.items.find((i) => i.kind === 'event') as { frames: { t: string; sid: string }[] };
+  const first = sse.items.find((i) => i.kind === 'event') as unknown as { frames: { t: string; sid: string }[] };
   expect(first.frames[0]!.t).toBe('welcome');
   return first.frames[0]!.sid;
 }
