@@ -1,56 +1,109 @@
-// Serves the script-tag bundle (dist/anywire.global.js) at `<path>/client.js`.
+// Serves the script-tag bundle (dist/anywire.global.js) at `<path>/client.js` and its source map
+// at `<path>/client.js.map`.
+//
+// Caching: the ETag is a hash of the bundle. `<path>/client.js` revalidates on every load (a cheap
+// 304 while unchanged), so a page that uses the bare URL picks up a new build at once.
+// `<path>/client.js?v=<version>` with the current version (see `clientBundleVersion`) may be cached
+// for a year: a new build has a new version, hence a new URL. A stale or made-up `v` is served
+// like the bare URL, never cached as immutable under a URL it does not belong to.
 import { createHash } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { sendJson } from './http-util.js';
 
-interface Bundle {
+interface Asset {
   body: Buffer;
+  gzip: Buffer;
   etag: string;
 }
 
-let cached: Bundle | null | undefined;
-
-function moduleDir(): string {
-  // Works from dist/ (ESM and CJS builds, both flat in dist/) and from src/ under a TS runner.
-  if (typeof __dirname === 'string') return __dirname;
-  return dirname(new URL(import.meta.url).pathname);
+interface Bundle {
+  /** Short content hash: the `v` of the versioned URL. */
+  version: string;
+  js: Asset;
+  map: Asset | undefined;
 }
 
-function load(): Bundle | null {
-  if (cached !== undefined) return cached;
+let cached: Bundle | undefined;
+
+function moduleDir(): string {
+  // dist/ (ESM and CJS builds, flat in dist/), and src/node/server/ under a TS runner (tests).
+  if (typeof __dirname === 'string') return __dirname;
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/** Finds dist/anywire.global.js: beside this module (dist/), or in `dist/` of an ancestor (src/). */
+function findBundle(): string | undefined {
   let dir = moduleDir();
   for (let i = 0; i < 5; i++) {
     for (const candidate of [join(dir, 'anywire.global.js'), join(dir, 'dist', 'anywire.global.js')]) {
-      if (existsSync(candidate)) {
-        const body = readFileSync(candidate);
-        cached = { body, etag: '"' + createHash('sha1').update(body).digest('base64url') + '"' };
-        return cached;
-      }
+      if (existsSync(candidate)) return candidate;
     }
-    dir = dirname(dir);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
-  cached = null;
+  return undefined;
+}
+
+function asset(body: Buffer): Asset {
+  return { body, gzip: gzipSync(body, { level: 9 }), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
+function load(): Bundle | undefined {
+  if (cached) return cached;
+  const file = findBundle();
+  if (!file) return undefined; // not built yet: look again on the next request
+  const source = readFileSync(file, 'utf8');
+  // The build points the map at its file name; served here, the map lives beside client.js.
+  const js = asset(Buffer.from(source.replace(/\/\/# sourceMappingURL=\S+\s*$/, '//# sourceMappingURL=client.js.map\n')));
+  const mapFile = file + '.map';
+  const map = existsSync(mapFile) ? asset(readFileSync(mapFile)) : undefined;
+  cached = { version: js.etag.slice(1, 13), js, map };
   return cached;
 }
 
-export function serveClientBundle(req: IncomingMessage, res: ServerResponse): void {
+/** The current bundle's version, for a long-cached `<path>/client.js?v=<version>` URL; undefined if not built. */
+export function clientBundleVersion(): string | undefined {
+  return load()?.version;
+}
+
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}
+
+/** Answers GET/HEAD of `/client.js` and `/client.js.map` (`sub`, the path below the server's path). */
+export function serveClientBundle(req: IncomingMessage, res: ServerResponse, sub = '/client.js'): void {
   const bundle = load();
   if (!bundle) return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'client bundle not built (run npm run build)' });
-  if (req.headers['if-none-match'] === bundle.etag) {
-    res.writeHead(304, { ETag: bundle.etag });
+  const isMap = sub.endsWith('.map');
+  const file = isMap ? bundle.map : bundle.js;
+  if (!file) return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'no source map for the client bundle' });
+  const v = new URL(req.url ?? '/', 'http://x').searchParams.get('v');
+  const headers: Record<string, string | number> = {
+    'Content-Type': isMap ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8',
+    ETag: file.etag,
+    'Cache-Control': v === bundle.version ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate',
+    'Access-Control-Allow-Origin': '*',
+    'X-Content-Type-Options': 'nosniff',
+    Vary: 'Accept-Encoding',
+  };
+  if (matches(req.headers['if-none-match'], file.etag)) {
+    res.writeHead(304, headers);
     res.end();
     return;
   }
-  // A versioned URL (?v=<etag or version>) may be cached for a year; the bare URL revalidates.
-  const versioned = (req.url ?? '').includes('?v=');
-  res.writeHead(200, {
-    'Content-Type': 'text/javascript; charset=utf-8',
-    'Content-Length': bundle.body.length,
-    ETag: bundle.etag,
-    'Cache-Control': versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate',
-    'Access-Control-Allow-Origin': '*',
-  });
-  res.end(req.method === 'HEAD' ? undefined : bundle.body);
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? file.gzip : file.body;
+  if (gzip) headers['Content-Encoding'] = 'gzip';
+  headers['Content-Length'] = body.length;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
