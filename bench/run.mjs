@@ -45,6 +45,30 @@ if (flag('--build') || !existsSync(`${ROOT}dist/index.js`) || !existsSync(`${ROO
   run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsup'], ROOT);
 }
 
+// A private copy of dist/ for this run: another engineer's `tsup` (clean: true) mid-run must not
+// pull the build out from under the children. It lives under node_modules/ so `ws`, `zod` and the
+// rest resolve to anywire's own dependencies, not bench's.
+const DIST = `${ROOT}node_modules/.cache/anywire-bench/dist-${process.pid}/`;
+{
+  const { cpSync, readdirSync, rmSync } = await import('node:fs');
+  let copied = false;
+  for (let i = 0; i < 15 && !copied; i++) {
+    try {
+      rmSync(DIST, { recursive: true, force: true });
+      mkdirSync(DIST, { recursive: true });
+      for (const f of readdirSync(`${ROOT}dist`)) if (/\.(c?js)$/.test(f)) cpSync(`${ROOT}dist/${f}`, DIST + f);
+      copied = existsSync(DIST + 'index.js') && existsSync(DIST + 'server.js');
+    } catch {}
+    if (!copied) await new Promise((r) => setTimeout(r, 2000)); // dist/ is being rebuilt right now
+  }
+  if (!copied) {
+    console.error('bench: dist/ has no index.js and server.js; build with `npx tsup`');
+    process.exit(1);
+  }
+  process.env.ANYWIRE_BENCH_DIST = DIST;
+  process.on('exit', () => rmSync(DIST, { recursive: true, force: true }));
+}
+
 // ---- open files: 10k connections need ~10k descriptors in the server process -----------------
 
 const { SYSTEMS, unavailableReason } = await import('./lib/systems.mjs');

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const CHANNEL = 'bench';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** anywire's build: run.mjs points this at its private copy of dist/. */
+const DIST = process.env.ANYWIRE_BENCH_DIST ?? `${ROOT}dist/`;
 
 /** Short-polling interval used by the bench (the client default is 2000 ms). */
 export const POLL_INTERVAL = 250;
@@ -61,7 +63,7 @@ export async function startServer(system) {
     };
   }
   if (system.kind === 'anywire') {
-    const { createServer } = await import(`${ROOT}dist/server.js`);
+    const { createServer } = await import(`${DIST}server.js`);
     // rateLimit: false — the throughput case sends far more than the default 20000 frames/s.
     const server = createServer({ rateLimit: false });
     const { url } = await server.listen(0, '127.0.0.1');
@@ -117,7 +119,7 @@ export async function connectClient(system, url, role, onMessage) {
     return { publish: (obj) => ws.send(JSON.stringify(obj)), close: () => ws.terminate() };
   }
   if (system.kind === 'anywire') {
-    anywireModule ??= await import(`${ROOT}dist/index.js`);
+    anywireModule ??= await import(`${DIST}index.js`);
     const client = anywireModule.createClient({
       url,
       transports: [system.transport],
