@@ -3,7 +3,9 @@
 // skipped: when no Redis can be had, the tests fail and say why.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -45,12 +47,18 @@ export interface OwnRedis {
   port: number;
   /** Starts (again) on the same port; resolves once it answers PING. */
   start(): Promise<void>;
-  /** Kills the process (no save: its data is gone, as after a crash without persistence). */
+  /** Kills the process (SIGKILL: without `persist`, its data is gone, as after a crash). */
   stop(): Promise<void>;
+  /** Stops it for good and removes its data directory. */
+  dispose(): Promise<void>;
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+/** `persist`: an append-only file synced on every write, so a killed server comes back with its data. */
+export async function startOwnRedis(options: { persist?: boolean } = {}): Promise<OwnRedis> {
   const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'anywire-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+  args.push('--appendonly', options.persist ? 'yes' : 'no', '--appendfsync', 'always');
   const url = `redis://127.0.0.1:${port}`;
   let proc: ChildProcess | undefined;
   const own: OwnRedis = {
@@ -58,7 +66,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     port,
     async start() {
       if (proc) return;
-      const child = spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      const child = spawn(redisServerBinary(), args, {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       proc = child;
@@ -87,6 +95,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       child.kill('SIGKILL');
       await exited;
     },
+    async dispose() {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
   await own.start();
   return own;
@@ -114,7 +126,7 @@ export function redisUrl(): Promise<string> {
 
 /** Stops a redis-server that redisUrl() started (call from afterAll). */
 export async function stopSpawnedRedis(): Promise<void> {
-  await spawned?.stop();
+  await spawned?.dispose();
 }
 
 /** A key prefix unique to one test run, so parallel runs never see each other's keys. */
