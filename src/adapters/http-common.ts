@@ -215,6 +215,8 @@ export abstract class HttpTransportBase {
   protected hb = 25_000;
   protected closed = false;
   protected readonly cursor = new Cursor();
+  /** Bumped on every subscription change; a request records the version it carried. */
+  protected cursorVersion = 0;
   /** Aborted by close(): every request of this transport listens to it. */
   protected readonly life = new AbortController();
   private outbox: ClientFrame[] = [];
@@ -245,7 +247,10 @@ export abstract class HttpTransportBase {
           break;
         case 'sub':
         case 'unsub':
-          cursorChanged = this.cursor.apply(f) || cursorChanged;
+          if (this.cursor.apply(f)) {
+            cursorChanged = true;
+            this.cursorVersion++;
+          }
           break;
         case 'pong':
           break; // HTTP transports are never pinged by the server

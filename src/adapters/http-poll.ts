@@ -21,6 +21,8 @@ export class PollTransport extends HttpTransportBase {
   private wake: (() => void) | undefined;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private dirty = false;
+  /** The cursor version the poll in flight carries. */
+  private sentVersion = -1;
 
   constructor(
     ctx: TransportContext,
@@ -44,6 +46,7 @@ export class PollTransport extends HttpTransportBase {
   }
 
   protected cursorChanged(): void {
+    if (this.poll && this.sentVersion === this.cursorVersion) return; // it already carries this cursor
     this.dirty = true;
     this.poll?.abort();
     this.wake?.();
@@ -71,6 +74,7 @@ export class PollTransport extends HttpTransportBase {
       const poll = new AbortController();
       this.poll = poll;
       this.dirty = false;
+      this.sentVersion = this.cursorVersion;
       const onLife = () => poll.abort();
       this.life.signal.addEventListener('abort', onLife, { once: true });
       const body = `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;

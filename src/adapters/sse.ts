@@ -15,12 +15,16 @@ class SseTransport extends HttpTransportBase {
   readonly duplex = false;
   /** The current stream; a reopened stream aborts the previous one. */
   private stream: AbortController | undefined;
+  /** The cursor version the current stream was opened with. */
+  private streamVersion = -1;
 
   protected handshake(token: string | undefined): void {
     this.openStream(JSON.stringify({ connect: { t: 'connect', v: 1 } }), authHeaders(token), 0);
   }
 
   protected cursorChanged(): void {
+    if (this.stream && this.streamVersion === this.cursorVersion) return; // it already carries this cursor
+    this.streamVersion = this.cursorVersion;
     const body = `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
     this.openStream(body, {}, this.requestTimeout);
   }

@@ -1,0 +1,141 @@
+// The SSE adapter's edge cases against a mocked network (msw): events split across chunks, a
+// truncated event, a 5xx or a broken stream mid-session, a response that never comes.
+import { delay, http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { base, eventStream, openTransport, welcome } from '../../test/helpers/http-adapter.js';
+import { sse } from './sse.js';
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+/** Answers `POST /sse` with the next stream or response of `answers`, recording each request. */
+function serve(...answers: ((req: Request) => Response | Promise<Response>)[]) {
+  const requests: { body: Record<string, unknown>; auth: string | null; signal: AbortSignal }[] = [];
+  server.use(
+    http.post(`${base}/sse`, async ({ request }) => {
+      requests.push({ body: (await request.clone().json()) as Record<string, unknown>, auth: request.headers.get('authorization'), signal: request.signal });
+      const next = answers.shift();
+      if (!next) return new HttpResponse(null, { status: 599 });
+      return next(request);
+    }),
+  );
+  return requests;
+}
+
+const streamOf = (s: ReturnType<typeof eventStream>) => () =>
+  new HttpResponse(s.body, { headers: { 'Content-Type': 'text/event-stream' } });
+
+describe('sse adapter', () => {
+  it('opens the stream with the token as a header and delivers events split across chunks', async () => {
+    const stream = eventStream();
+    const requests = serve(streamOf(stream));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1, token: 'tok' }]);
+    const text = `id: 1\ndata: ${JSON.stringify([welcome()])}\n\n`;
+    stream.write(text.slice(0, 7));
+    stream.write(text.slice(7, 30));
+    stream.write(text.slice(30));
+    await h.batchesAt(1);
+    expect(h.batches[0]).toEqual([welcome()]);
+    expect(requests[0]!.auth).toBe('Bearer tok');
+    expect(requests[0]!.body).toEqual({ connect: { t: 'connect', v: 1 } });
+    stream.write(':\n\n');
+    await h.batchesAt(2);
+    expect(h.batches[1]).toEqual([]); // a heartbeat is an empty batch: the link lives
+    h.transport.close();
+  });
+
+  it('drops a truncated event at the end of the stream and reports the close', async () => {
+    const stream = eventStream();
+    serve(streamOf(stream));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
+    stream.write('data: [{"t":"msg","ch":"a","o":1,"d":1}');
+    stream.end();
+    const info = await h.closed;
+    expect(info.reason).toMatch(/ended/);
+    expect(h.frames()).toEqual([welcome()]);
+  });
+
+  it('reports a 5xx on the reopened stream after a subscription change', async () => {
+    const stream = eventStream();
+    const requests = serve(streamOf(stream), () => new HttpResponse('upstream down', { status: 503, statusText: 'Service Unavailable' }));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
+    await h.batchesAt(1);
+    h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
+    const info = await h.closed;
+    expect(info.reason).toMatch(/503/);
+    // The reopen carried the session id and the new cursor, and aborted the first stream.
+    expect(requests[1]!.body).toEqual({ sid: 'sid-1', subs: [{ id: 1, ch: 'a' }] });
+    expect(requests[0]!.signal.aborted).toBe(true);
+    expect(h.closes).toHaveLength(1);
+  });
+
+  it('reports a stream that breaks mid-way, after delivering what came before', async () => {
+    const stream = eventStream();
+    serve(streamOf(stream));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write(`data: ${JSON.stringify([welcome(), { t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }])}\n\n`);
+    stream.write(`data: ${JSON.stringify([{ t: 'msg', ch: 'a', o: 1, d: 'x' }])}\n\n`);
+    await h.batchesAt(2);
+    stream.fail(new Error('connection reset'));
+    const info = await h.closed;
+    expect(info.reason).toMatch(/SSE stream/);
+    expect(h.frames().map((f) => f.t)).toEqual(['welcome', 'subd', 'msg']);
+  });
+
+  it('reports SESSION_INVALID with its code, and a non-stream answer as a protocol error', async () => {
+    serve(() => HttpResponse.json({ code: 'SESSION_INVALID', message: 'expired' }, { status: 401 }));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    expect(await h.closed).toMatchObject({ code: 'SESSION_INVALID' });
+
+    serve(() => HttpResponse.json([welcome()]));
+    const h2 = await openTransport(sse);
+    h2.transport.send([{ t: 'connect', v: 1 }]);
+    expect(await h2.closed).toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+
+  it('closes on an event that is not a valid batch of frames', async () => {
+    const stream = eventStream();
+    serve(streamOf(stream));
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write('data: {"t":"welcome","v":1}\n\n');
+    expect(await h.closed).toMatchObject({ code: 'PROTOCOL_ERROR' });
+    expect(h.batches).toEqual([]);
+  });
+
+  it('gives up on a reopen whose headers never come, and close() during a slow open stays silent', async () => {
+    const stream = eventStream();
+    const requests = serve(streamOf(stream), async () => {
+      await delay('infinite');
+      return new HttpResponse(null);
+    });
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write(`data: ${JSON.stringify([welcome(50)])}\n\n`); // hb 50 ms: a 1.1 s request timeout
+    await h.batchesAt(1);
+    h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
+    expect(await h.closed).toMatchObject({ code: 'TIMEOUT' });
+    expect(requests[1]!.signal.aborted).toBe(true);
+
+    const slow = serve(async () => {
+      await delay('infinite');
+      return new HttpResponse(null);
+    });
+    const h2 = await openTransport(sse);
+    h2.transport.send([{ t: 'connect', v: 1 }]);
+    await expect.poll(() => slow.length).toBe(1);
+    h2.transport.close();
+    await expect.poll(() => slow[0]!.signal.aborted).toBe(true);
+    expect(h2.closes).toEqual([]);
+  });
+});
