@@ -57,6 +57,7 @@ export async function startFaultProxy(target: string, faults: Partial<ProxyFault
   };
 
   const server: Server = createServer((req, res) => {
+    if (frozen.has(req.socket)) return; // a dead link: the request is swallowed
     if (state.faults.refuseHttp) {
       res.writeHead(502, { 'Content-Type': 'text/plain' });
       res.end('refused by proxy');
