@@ -414,6 +414,34 @@ describe('binary payloads', () => {
   });
 });
 
+describe('history holds what was published', () => {
+  it('server.publish of a buffer the caller reuses afterwards still replays the original bytes', async () => {
+    const { server, url } = await startServer();
+    const raw = await rawSocket(url);
+    await raw.handshake();
+    raw.send({ t: 'sub', id: 1, ch: 'reuse' });
+    const subd = await raw.next((f) => f.t === 'subd' && f.id === 1);
+
+    // Node code often publishes from a pooled buffer or an ArrayBuffer it then overwrites.
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const buffer = new Uint8Array([5, 6, 7]).buffer;
+    await server.publish('reuse', bytes);
+    await server.publish('reuse', buffer);
+    await raw.next((f) => f.t === 'msg' && f.o === 2);
+    bytes.fill(0);
+    new Uint8Array(buffer).fill(0);
+
+    // Resume from before both: the replay comes from history.
+    raw.send({ t: 'unsub', ch: 'reuse' });
+    raw.send({ t: 'sub', id: 2, ch: 'reuse', since: { e: subd.e, o: 0 } });
+    await raw.next((f) => f.t === 'subd' && f.id === 2);
+    await vi.waitFor(() => expect(raw.frames.filter((f) => f.t === 'msg')).toHaveLength(4));
+    const all = raw.frames.filter((f) => f.t === 'msg');
+    // Live delivery, then the replay from history: the same bytes both times.
+    expect(all.map((f) => [...(f.b as Uint8Array)])).toEqual([[1, 2, 3, 4], [5, 6, 7], [1, 2, 3, 4], [5, 6, 7]]);
+  });
+});
+
 describe('attach()', () => {
   it('serves only its path: other routes and other upgrade listeners keep working', async () => {
     const http = createHttpServer((req, res) => {

@@ -107,7 +107,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) {
       throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
     }
-    const payload = this.payload(data);
+    // Binary data is copied: history must replay what was published even when the caller reuses
+    // its buffer (frames from clients are decoded into fresh arrays already).
+    const own = data instanceof Uint8Array ? new Uint8Array(data) : data instanceof ArrayBuffer ? data.slice(0) : data;
+    const payload = this.payload(own);
     if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
     return this.publishPayload(channel, payload);
   }
