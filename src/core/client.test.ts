@@ -415,6 +415,21 @@ describe('publish', () => {
     expect(a!.d).toBeUndefined();
   });
 
+  it('sends the bytes as they were at publish(), even if the app reuses its buffer while the publish is queued', async () => {
+    const c = makeClient();
+    const bytes = new Uint8Array([1, 2, 3]);
+    const buffer = new Uint8Array([4, 5]).buffer;
+    quiet(c.publish('bin', bytes));
+    quiet(c.publish('bin', buffer));
+    bytes.fill(9);
+    new Uint8Array(buffer).fill(9);
+    await c.connect();
+    expect(net.current.sentOf('pub').map((f) => [...f.b!])).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
+
   it('queues while disconnected and resends unacknowledged publishes with the same id after a reconnect', async () => {
     const c = makeClient();
     const queued = c.publish('chat', 'queued');

@@ -355,12 +355,18 @@ describe('base64', () => {
 });
 
 describe('asBytes', () => {
-  it('normalises Uint8Array, ArrayBuffer and other views; leaves JSON values alone', () => {
+  it('copies Uint8Array, ArrayBuffer and other views into a plain Uint8Array; leaves JSON values alone', () => {
     const u8 = new Uint8Array([1, 2, 3]);
-    expect(asBytes(u8)).toBe(u8);
-    expect(asBytes(u8.buffer)).toEqual(u8);
+    const copy = asBytes(u8)!;
+    expect(copy).toEqual(u8);
+    u8[0] = 42;
+    expect(copy[0]).toBe(1);
+    expect(asBytes(new Uint8Array([1, 2, 3]).buffer)).toEqual(new Uint8Array([1, 2, 3]));
     const view = new DataView(new Uint8Array([9, 1, 2, 3, 9]).buffer, 1, 3);
-    expect(asBytes(view)).toEqual(u8);
+    expect(asBytes(view)).toEqual(new Uint8Array([1, 2, 3]));
+    const fromBuffer = asBytes(Buffer.from([7, 8]))!;
+    expect(Object.getPrototypeOf(fromBuffer)).toBe(Uint8Array.prototype);
+    expect([...fromBuffer]).toEqual([7, 8]);
     expect(asBytes({ a: 1 })).toBeUndefined();
     expect(asBytes('abc')).toBeUndefined();
     expect(asBytes(null)).toBeUndefined();

@@ -172,10 +172,13 @@ export function encodeBinary(frame: object & { b: Uint8Array }): Uint8Array {
   return out;
 }
 
-/** Normalises user binary data to a Uint8Array view; anything else is returned as is. */
+/**
+ * A private copy of user binary data as a plain Uint8Array; undefined for anything else. A copy,
+ * because a publish may wait in the queue and be resent after a reconnect: it must carry the
+ * bytes as they were when `publish()` was called, even if the app reuses its buffer.
+ */
 export function asBytes(data: unknown): Uint8Array | undefined {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   return undefined;
 }
