@@ -222,6 +222,44 @@ describe('publish and subscribe', () => {
   });
 });
 
+describe('client lifecycle', () => {
+  it('queues a publish made before connecting and sends it once connected', async () => {
+    const { url } = await startServer();
+    const a = client(url);
+    const col = collector();
+    await a.subscribe('queue', col.handler).ready;
+    const b = client(url, { autoConnect: false });
+    expect(b.state).toBe('disconnected');
+    const pending = b.publish('queue', 'early');
+    await b.connect();
+    expect(await pending).toEqual({ offset: 1 });
+    await col.waitFor(1);
+    expect(col.got[0]!.data).toBe('early');
+  });
+
+  it('can connect again after close(), resubscribing what it had', async () => {
+    const { server, url } = await startServer();
+    const a = client(url);
+    const col = collector();
+    const sub = a.subscribe('again', col.handler);
+    await sub.ready;
+    await server.publish('again', 1);
+    await col.waitFor(1);
+    const closed = new Promise<unknown>((r) => server.once('disconnect', r));
+    a.close();
+    await closed;
+    expect(a.state).toBe('disconnected');
+    await expect(a.publish('again', 'while closed')).rejects.toMatchObject({ code: 'CLOSED' });
+
+    const resubscribed = new Promise<{ resumed: boolean }>((r) => sub.once('subscribed', r));
+    await server.publish('again', 2); // published while the client was away: history covers it
+    await a.connect();
+    expect(await resubscribed).toEqual({ channel: 'again', resumed: true });
+    await col.waitFor(2);
+    expect(col.got.map((m) => m.data)).toEqual([1, 2]);
+  });
+});
+
 describe('authorization and limits', () => {
   const authorize: ServerOptions['authorize'] = ({ channel, action }) => !(channel.startsWith('admin') && action === 'publish') && channel !== 'secret';
 
