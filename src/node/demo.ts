@@ -1,21 +1,446 @@
-/** The demo chat page served at `/` by `anywire serve`. */
+/**
+ * The demo chat served at `/` by `anywire serve`: one self-contained page (no external assets)
+ * that loads the script-tag bundle from `<path>/client.js`. A chat room with who is online and
+ * typing, the connection state and transport, and a transport lab: pick WebSocket, SSE, long
+ * polling or polling and compare the latency of your own messages and the requests each makes.
+ * Presence and typing are plain messages on the room's channel; nothing here is special-cased by
+ * the server.
+ */
+import { clientBundleVersion } from './server/client-bundle.js';
+
+const css = `
+:root{--bg:#f4f5fb;--panel:#fff;--ink:#1c1d2b;--muted:#6b6f85;--line:#e4e6f0;--accent:#5b4fe0;--accent-2:#8a7dff;
+--ok:#1fa463;--warn:#e0a100;--bad:#d9453b;--mine:#5b4fe0;--radius:14px;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#10111a;--panel:#1a1b27;--ink:#eceefa;--muted:#9a9db4;--line:#2a2c3d;--mine:#6d61ff}}
+*{box-sizing:border-box}
+html,body{margin:0;height:100%}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;background:var(--bg);color:var(--ink);display:flex;flex-direction:column;min-height:100dvh}
+header{display:flex;align-items:center;justify-content:space-between;gap:12px;padding:12px 20px;background:linear-gradient(120deg,#2a2170,#5b4fe0 60%,#8a7dff);color:#fff;box-shadow:0 2px 12px rgba(40,30,120,.25)}
+.brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:18px;letter-spacing:.2px}
+.logo{display:inline-grid;place-items:center;width:30px;height:30px;border-radius:9px;background:rgba(255,255,255,.18);font-size:16px}
+.room{font-weight:500;opacity:.8;font-size:15px}
+.status{display:flex;align-items:center;gap:10px;font-size:13px;flex-wrap:wrap;justify-content:flex-end}
+.pill{display:inline-flex;align-items:center;gap:7px;padding:4px 11px;border-radius:999px;background:rgba(255,255,255,.16);font-weight:600}
+.pill i{width:9px;height:9px;border-radius:50%;background:var(--warn);box-shadow:0 0 0 3px rgba(255,255,255,.15)}
+.pill.connected i{background:#3ddc84}.pill.disconnected i{background:#ff6b5f}
+.pill.connecting i,.pill.reconnecting i{animation:pulse 1s ease-in-out infinite}
+@keyframes pulse{50%{opacity:.25}}
+.via{opacity:.9}.via b{font-weight:700}
+.banner{margin:0;padding:9px 20px;background:#fff4d6;color:#6b4e00;font-size:14px;border-bottom:1px solid #f0dc9c}
+.banner.bad{background:#ffe3e0;color:#7a1d15;border-color:#f3b9b2}
+@media (prefers-color-scheme:dark){.banner{background:#3a3012;color:#ffe08a;border-color:#5a4a18}.banner.bad{background:#3d1a17;color:#ffb4ab;border-color:#5c2620}}
+main{flex:1;display:grid;grid-template-columns:minmax(0,1fr) 360px;gap:18px;padding:18px 20px;max-width:1180px;width:100%;margin:0 auto;min-height:0}
+.chat{display:flex;flex-direction:column;background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);min-height:0;height:calc(100dvh - 110px);overflow:hidden}
+.log{list-style:none;margin:0;padding:16px;flex:1;overflow-y:auto;display:flex;flex-direction:column;gap:8px;scroll-behavior:smooth}
+.msg{max-width:78%;display:flex;flex-direction:column;align-self:flex-start}
+.msg .who{font-size:12px;color:var(--muted);margin:0 0 2px 10px}
+.bubble{padding:8px 13px;border-radius:16px 16px 16px 5px;background:var(--bg);border:1px solid var(--line);white-space:pre-wrap;overflow-wrap:anywhere}
+.msg.mine{align-self:flex-end;align-items:flex-end}
+.msg.mine .bubble{background:var(--mine);color:#fff;border-color:transparent;border-radius:16px 16px 5px 16px}
+.msg.pending .bubble{opacity:.65}.msg.failed .bubble{background:var(--bad)}
+.meta{font-size:11px;color:var(--muted);margin:2px 8px 0;font-variant-numeric:tabular-nums}
+.sys{align-self:center;font-size:12.5px;color:var(--muted);background:var(--bg);padding:4px 12px;border-radius:999px;text-align:center;max-width:92%}
+.empty{margin:auto;text-align:center;color:var(--muted);font-size:14px}
+.typing{height:20px;padding:0 18px;font-size:12.5px;color:var(--muted);font-style:italic}
+.composer{display:flex;gap:8px;padding:12px;border-top:1px solid var(--line)}
+.composer input{flex:1;min-width:0;font:inherit;padding:11px 14px;border-radius:12px;border:1px solid var(--line);background:var(--bg);color:var(--ink);outline:none}
+.composer input:focus{border-color:var(--accent);box-shadow:0 0 0 3px rgba(91,79,224,.18)}
+button{font:inherit;cursor:pointer}
+.send{padding:0 18px;border:0;border-radius:12px;background:var(--accent);color:#fff;font-weight:600}
+.send:hover{background:#4a3fd0}
+aside{display:flex;flex-direction:column;gap:14px;min-width:0}
+.card{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);padding:14px 16px}
+.card h2{margin:0 0 10px;font-size:13px;text-transform:uppercase;letter-spacing:.7px;color:var(--muted);display:flex;align-items:center;justify-content:space-between;gap:8px}
+.seg{display:grid;grid-template-columns:repeat(5,auto);gap:4px;background:var(--bg);padding:4px;border-radius:11px}
+.seg button{border:0;background:transparent;color:var(--ink);padding:7px 4px;border-radius:8px;font-size:12.5px;font-weight:600;white-space:nowrap}
+.seg button[aria-checked=true]{background:var(--panel);color:var(--accent);box-shadow:0 1px 4px rgba(0,0,0,.12)}
+.hint{font-size:12.5px;color:var(--muted);margin:10px 0 0}
+.links{font-size:12.5px;margin:8px 0 0;color:var(--muted)}
+.links a{color:var(--accent);text-decoration:none;font-weight:600}
+.ghost{border:1px solid var(--line);background:transparent;color:var(--accent);border-radius:8px;padding:4px 10px;font-size:12px;font-weight:600;text-transform:none;letter-spacing:0}
+.ghost:disabled{opacity:.6;cursor:progress}
+table{width:100%;border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums}
+th{text-align:right;font-weight:600;color:var(--muted);font-size:11.5px;padding:4px 4px;border-bottom:1px solid var(--line)}
+td{text-align:right;padding:7px 4px;border-bottom:1px solid var(--line);white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
+tr.current td{color:var(--accent);font-weight:700}
+tr:last-child td{border-bottom:0}
+.bar{display:inline-block;height:6px;border-radius:3px;background:var(--accent-2);vertical-align:middle;margin-right:6px;opacity:.7}
+.people{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+.people li{display:inline-flex;align-items:center;gap:6px;padding:4px 10px 4px 4px;border-radius:999px;background:var(--bg);font-size:13px}
+.av{display:inline-grid;place-items:center;width:22px;height:22px;border-radius:50%;color:#fff;font-size:11px;font-weight:700}
+.count{background:var(--accent);color:#fff;border-radius:999px;padding:1px 8px;font-size:11px}
+.me{display:flex;align-items:center;gap:8px;margin-top:10px;font-size:13px;color:var(--muted)}
+.me input{flex:1;min-width:0;font:inherit;padding:6px 10px;border-radius:9px;border:1px solid var(--line);background:var(--bg);color:var(--ink)}
+@media (max-width:820px){
+  main{grid-template-columns:1fr;padding:10px;gap:10px}
+  .chat{height:calc(100dvh - 190px);min-height:360px}
+  header{padding:10px 12px}.brand{font-size:16px}.room{display:none}
+  .banner{padding:8px 12px}
+  .msg{max-width:88%}
+}
+`;
+
+// The page script. Plain ES2017 in a string: no template literals inside (this file is one).
+const script = String.raw`
+(function () {
+  var cfg = JSON.parse(document.getElementById('cfg').textContent);
+  var URL_ = location.origin + cfg.path;
+  var CHANNEL = 'demo.lobby';
+  var T = ['websocket', 'sse', 'long-polling', 'polling'];
+  var LABEL = { auto: 'Auto', websocket: 'WebSocket', sse: 'SSE', 'long-polling': 'Long polling', polling: 'Polling' };
+  var HINT = {
+    auto: 'Tries WebSocket, then SSE, long polling and polling, and remembers what worked. Pick one to compare.',
+    websocket: 'One persistent two-way connection: the lowest latency and overhead.',
+    sse: 'Messages stream down one long HTTP response; each publish is a POST beside it.',
+    'long-polling': 'Each request waits until there is something to deliver, then the client asks again.',
+    polling: 'Asks every 2 s whatever happened: works through anything, the slowest to deliver.'
+  };
+  var $ = function (id) { return document.getElementById(id); };
+  var now = function () { return performance.now(); };
+
+  // ---- who am I ----
+  var ADJ = ['Swift', 'Quiet', 'Brave', 'Lucky', 'Sunny', 'Clever', 'Gentle', 'Bold', 'Happy', 'Calm'];
+  var ANIMAL = ['Otter', 'Falcon', 'Panda', 'Fox', 'Koala', 'Heron', 'Lynx', 'Badger', 'Whale', 'Owl'];
+  var pick = function (a) { return a[Math.floor(Math.random() * a.length)]; };
+  var me = { id: Math.random().toString(36).slice(2, 10), name: '' };
+  try { me.name = localStorage.getItem('anywire-demo-name') || ''; } catch (e) {}
+  if (!me.name) me.name = pick(ADJ) + ' ' + pick(ANIMAL);
+  $('name').value = me.name;
+
+  // ---- counting requests per transport ----
+  // The client takes fetch and WebSocket from the page when it is created, so each client gets
+  // counting wrappers that know which transport to charge.
+  var stats = {};
+  T.forEach(function (t) { stats[t] = { lat: [], req: 0, msgs: 0 }; });
+  var nativeFetch = window.fetch.bind(window);
+  var NativeWS = window.WebSocket;
+  function byPath(url) {
+    var p = String(url);
+    if (/^wss?:/.test(p)) return 'websocket';
+    if (/\/sse(\?|$)/.test(p)) return 'sse';
+    if (/\/long-poll(\?|$)/.test(p)) return 'long-polling';
+    if (/\/poll(\?|$)/.test(p)) return 'polling';
+    return null;
+  }
+  function bump(key) { if (stats[key]) { stats[key].req++; renderStats(); } }
+  function counted(charge, make) {
+    var f = window.fetch, W = window.WebSocket;
+    window.fetch = function (input, init) { bump(charge(input)); return nativeFetch(input, init); };
+    var CountingWS = function (url, protocols) {
+      bump(charge(url));
+      return protocols === undefined ? new NativeWS(url) : new NativeWS(url, protocols);
+    };
+    CountingWS.prototype = NativeWS.prototype;
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { CountingWS[k] = NativeWS[k]; });
+    window.WebSocket = CountingWS;
+    try { return make(); } finally { window.fetch = f; window.WebSocket = W; }
+  }
+
+  // ---- rendering ----
+  var log = $('log');
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+  function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  function system(text) {
+    var stick = nearBottom();
+    var empty = $('empty'); if (empty) empty.remove();
+    log.appendChild(el('li', 'sys', text));
+    if (stick) scrollDown();
+  }
+  var bubbles = {};
+  function message(m, mine) {
+    var stick = nearBottom() || mine;
+    var empty = $('empty'); if (empty) empty.remove();
+    var li = el('li', 'msg' + (mine ? ' mine' : ''));
+    if (!mine) li.appendChild(el('div', 'who', m.from.name));
+    li.appendChild(el('div', 'bubble', m.text));
+    var meta = el('div', 'meta', '');
+    li.appendChild(meta);
+    log.appendChild(li);
+    if (stick) scrollDown();
+    return { li: li, meta: meta };
+  }
+  function color(id) { var h = 0; for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360; return 'hsl(' + h + ' 55% 52%)'; }
+  function median(a) { if (!a.length) return null; var s = a.slice().sort(function (x, y) { return x - y; }); var m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; }
+  function ms(v) { return v == null ? '—' : v < 10 ? v.toFixed(1) + ' ms' : Math.round(v) + ' ms'; }
+  function renderStats() {
+    var body = $('stats');
+    var max = 1;
+    T.forEach(function (t) { var m = median(stats[t].lat); if (m != null && m > max) max = m; });
+    body.textContent = '';
+    T.forEach(function (t) {
+      var s = stats[t], m = median(s.lat);
+      var tr = el('tr', client && client.transport === t ? 'current' : '');
+      tr.setAttribute('data-transport', t);
+      tr.appendChild(el('td', '', LABEL[t]));
+      var lat = el('td', '');
+      if (m != null) { var bar = el('span', 'bar'); bar.style.width = Math.max(3, Math.round(44 * m / max)) + 'px'; lat.appendChild(bar); }
+      lat.appendChild(document.createTextNode(ms(m)));
+      tr.appendChild(lat);
+      tr.appendChild(el('td', '', String(s.req)));
+      tr.appendChild(el('td', '', String(s.lat.length)));
+      body.appendChild(tr);
+    });
+  }
+
+  // ---- presence and typing: ordinary messages on the room's channel ----
+  var people = {}, typing = {};
+  function renderPeople() {
+    var list = $('people'); list.textContent = '';
+    var t = Date.now(), n = 0;
+    Object.keys(people).forEach(function (id) {
+      var p = people[id];
+      if (t - p.seen > 40000) { delete people[id]; return; }
+      n++;
+      var li = el('li');
+      var av = el('span', 'av', p.name.slice(0, 1).toUpperCase()); av.style.background = color(id);
+      li.appendChild(av); li.appendChild(document.createTextNode(p.name + (id === me.id ? ' (you)' : '')));
+      list.appendChild(li);
+    });
+    $('count').textContent = String(n);
+    var names = Object.keys(typing).filter(function (id) { return id !== me.id && t - typing[id].at < 3500; }).map(function (id) { return typing[id].name; });
+    $('typing').textContent = names.length === 0 ? '' : names.length === 1 ? names[0] + ' is typing…' : names.slice(0, 3).join(', ') + ' are typing…';
+  }
+  setInterval(renderPeople, 1000);
+
+  // ---- the chat client ----
+  var client = null, sub = null, choice = 'auto', joined = false, lastPath = 'websocket', seq = 0;
+  var pending = {};
+  var m = /[#&]t=([\w-]+)/.exec(location.hash);
+  if (m && (m[1] === 'auto' || T.indexOf(m[1]) >= 0)) choice = m[1];
+
+  function humane(reason) {
+    if (/SERVER_SHUTTING_DOWN/.test(reason)) return 'the server is restarting';
+    if (/TRANSPORTS_EXHAUSTED|failed|refused|closed/i.test(reason)) return 'the server is unreachable: ' + reason;
+    return reason;
+  }
+  function setState(state, reason) {
+    var pill = $('pill'); pill.className = 'pill ' + state;
+    $('state').textContent = state;
+    var banner = $('banner');
+    if (state === 'reconnecting' || state === 'disconnected') {
+      banner.hidden = false;
+      banner.className = 'banner' + (state === 'disconnected' ? ' bad' : '');
+      banner.textContent = state === 'reconnecting'
+        ? 'Connection lost — reconnecting by itself. Messages you send now are queued.' + (reason ? ' (' + humane(reason) + ')' : '')
+        : 'Disconnected.' + (reason ? ' ' + reason : '');
+    } else banner.hidden = true;
+  }
+
+  function publish(data) { return client ? client.publish(CHANNEL, data) : Promise.reject(new Error('no client')); }
+  function announce() { publish({ k: 'here', from: me }).catch(function () {}); }
+
+  function onMessage(data) {
+    if (!data || typeof data !== 'object' || !data.from) return;
+    var from = data.from;
+    if (data.k === 'here') { people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
+    if (data.k === 'bye') { delete people[from.id]; renderPeople(); return; }
+    if (data.k === 'typing') { typing[from.id] = { name: String(from.name).slice(0, 24), at: Date.now() }; people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
+    if (data.k !== 'msg' || typeof data.text !== 'string') return;
+    delete typing[from.id];
+    people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() };
+    renderPeople();
+    var own = pending[data.id];
+    if (own) {
+      delete pending[data.id];
+      var latency = now() - own.t0;
+      var via = client.transport || own.via;
+      if (stats[via]) { stats[via].lat.push(latency); stats[via].msgs++; }
+      own.view.li.classList.remove('pending');
+      own.view.meta.textContent = ms(latency) + ' · ' + LABEL[via];
+      own.view.li.setAttribute('data-latency', String(latency));
+      renderStats();
+      return;
+    }
+    if (from.id === me.id) return; // sent before a reload of this page's client
+    var v = message({ from: from, text: data.text }, false);
+    v.meta.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    var cur = client.transport; if (stats[cur]) stats[cur].msgs++;
+  }
+
+  function start() {
+    if (client) { client.close(); client = null; }
+    var options = { url: URL_ };
+    if (choice !== 'auto') options.transports = [choice];
+    client = counted(function (url) {
+      var k = byPath(url);
+      if (k) lastPath = k;
+      return k || (client && client.transport) || (choice !== 'auto' ? choice : lastPath);
+    }, function () { return Anywire.createClient(options); });
+    var c = client;
+    setState(c.state);
+    c.on('state', function (e) { if (c === client) setState(e.state, e.reason); });
+    c.on('transport', function (e) {
+      if (c !== client) return;
+      $('transport').textContent = e.transport ? LABEL[e.transport] : '—';
+      renderStats();
+    });
+    sub = c.subscribe(CHANNEL, onMessage);
+    sub.on('subscribed', function (e) {
+      if (c !== client) return;
+      if (!joined) { joined = true; system('You joined as ' + me.name + '. Open this page in another window to chat with yourself.'); }
+      else if (e.resumed) system('Back online via ' + LABEL[c.transport] + ' — nothing was missed.');
+      announce();
+    });
+    sub.on('gap', function () {
+      if (c === client) system('The server restarted and lost its history: messages sent while you were away may be missing.');
+    });
+  }
+
+  // ---- picker ----
+  function renderPicker() {
+    Array.prototype.forEach.call(document.querySelectorAll('#picker button'), function (b) {
+      b.setAttribute('aria-checked', String(b.getAttribute('data-t') === choice));
+    });
+    $('hint').textContent = HINT[choice];
+  }
+  $('picker').addEventListener('click', function (e) {
+    var b = e.target.closest('button'); if (!b) return;
+    var t = b.getAttribute('data-t');
+    if (t === choice) return;
+    choice = t;
+    history.replaceState(null, '', '#t=' + t);
+    renderPicker();
+    system('Switched to ' + LABEL[t] + '.');
+    $('transport').textContent = '—';
+    start();
+  });
+
+  // ---- composer ----
+  var lastTyping = 0;
+  $('text').addEventListener('input', function () {
+    var t = Date.now();
+    if (t - lastTyping > 2000 && $('text').value) { lastTyping = t; publish({ k: 'typing', from: me }).catch(function () {}); }
+  });
+  $('composer').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = $('text').value.trim();
+    if (!text) return;
+    $('text').value = '';
+    lastTyping = 0;
+    var id = me.id + '-' + (++seq);
+    var view = message({ from: me, text: text }, true);
+    view.li.classList.add('pending');
+    view.meta.textContent = client.state === 'connected' ? 'sending…' : 'queued — will send on reconnect';
+    pending[id] = { t0: now(), via: client.transport || choice, view: view };
+    publish({ k: 'msg', id: id, from: me, text: text }).catch(function (err) {
+      delete pending[id];
+      view.li.classList.remove('pending'); view.li.classList.add('failed');
+      view.meta.textContent = 'not sent: ' + (err && err.code ? err.code : err);
+    });
+  });
+  $('name').addEventListener('change', function () {
+    var v = $('name').value.trim().slice(0, 24);
+    if (!v) { $('name').value = me.name; return; }
+    me.name = v;
+    try { localStorage.setItem('anywire-demo-name', v); } catch (e) {}
+    announce();
+  });
+  setInterval(announce, 15000);
+  window.addEventListener('pagehide', function () { publish({ k: 'bye', from: me }).catch(function () {}); });
+
+  // ---- measure all four, one after another, on a private channel ----
+  $('measure').addEventListener('click', function () {
+    var button = $('measure');
+    button.disabled = true;
+    var chain = Promise.resolve();
+    T.forEach(function (t) {
+      chain = chain.then(function () {
+        button.textContent = LABEL[t] + '…';
+        var probe = counted(function () { return t; }, function () {
+          return Anywire.createClient({ url: URL_, transports: [t], reconnect: false });
+        });
+        var ch = 'demo.probe.' + me.id + '.' + t;
+        var waiting = null;
+        var s = probe.subscribe(ch, function () { if (waiting) waiting(); });
+        var round = function (i) {
+          if (i === 5) return Promise.resolve();
+          return new Promise(function (resolve, reject) {
+            var t0 = now();
+            var timer = setTimeout(function () { reject(new Error('timeout')); }, 10000);
+            waiting = function () { clearTimeout(timer); stats[t].lat.push(now() - t0); renderStats(); resolve(); };
+            probe.publish(ch, { i: i }).catch(reject);
+          }).then(function () { return round(i + 1); });
+        };
+        return s.ready.then(function () { return round(0); }).catch(function (err) {
+          system('Measuring ' + LABEL[t] + ' failed: ' + (err && err.message ? err.message : err));
+        }).then(function () { probe.close(); });
+      });
+    });
+    chain.then(function () { button.disabled = false; button.textContent = 'Measure all four'; });
+  });
+
+  var links = $('links');
+  T.forEach(function (t, i) {
+    var a = el('a', '', LABEL[t]);
+    a.href = location.pathname + '#t=' + t; a.target = '_blank'; a.rel = 'noopener';
+    if (i) links.appendChild(document.createTextNode(' · '));
+    links.appendChild(a);
+  });
+
+  renderPicker();
+  renderStats();
+  renderPeople();
+  start();
+  window.demo = { get client() { return client; }, stats: stats };
+})();
+`;
+
+/** The demo chat page; `path` is the anywire server's path (the bundle is at `<path>/client.js`). */
 export function demoPage(path: string): string {
+  const version = clientBundleVersion();
+  const src = `${path}/client.js${version ? `?v=${version}` : ''}`;
+  // JSON in a non-executable script tag; `<` escaped so no value can close the tag.
+  const cfg = JSON.stringify({ path }).replace(/</g, '\\u003c');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>anywire chat</title></head>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="theme-color" content="#4a3fc8">
+<title>anywire · live chat demo</title>
+<style>${css}</style>
+</head>
 <body>
-<h1>anywire chat</h1>
-<p>transport: <b id="transport">-</b> · state: <b id="state">-</b></p>
-<ul id="log"></ul>
-<form id="form"><input id="text" autocomplete="off" placeholder="Say something"><button>Send</button></form>
-<script src="${path}/client.js"></script>
-<script>
-const client = Anywire.createClient({ url: location.origin + ${JSON.stringify(path)} });
-const $ = (id) => document.getElementById(id);
-client.on('state', (e) => ($('state').textContent = e.state));
-client.on('transport', (e) => ($('transport').textContent = e.transport || '-'));
-client.subscribe('chat', (m) => { const li = document.createElement('li'); li.textContent = m.text; $('log').append(li); });
-$('form').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) client.publish('chat', { text: t }); $('text').value = ''; };
-</script>
+<header>
+  <div class="brand"><span class="logo" aria-hidden="true">◆</span> anywire <span class="room"># lobby</span></div>
+  <div class="status">
+    <span id="pill" class="pill connecting"><i></i><b id="state">connecting</b></span>
+    <span class="via">via <b id="transport">—</b></span>
+  </div>
+</header>
+<div id="banner" class="banner" hidden role="status"></div>
+<main>
+  <section class="chat" aria-label="Chat">
+    <ol id="log" class="log" aria-live="polite"><li id="empty" class="empty">No messages yet. Say hello!</li></ol>
+    <div id="typing" class="typing" aria-live="polite"></div>
+    <form id="composer" class="composer" autocomplete="off">
+      <input id="text" placeholder="Message # lobby" maxlength="500" aria-label="Message">
+      <button class="send" type="submit">Send</button>
+    </form>
+  </section>
+  <aside>
+    <section class="card">
+      <h2>Transport</h2>
+      <div id="picker" class="seg" role="radiogroup" aria-label="Transport">
+        <button type="button" role="radio" data-t="auto">Auto</button><button type="button" role="radio" data-t="websocket">WebSocket</button><button type="button" role="radio" data-t="sse">SSE</button><button type="button" role="radio" data-t="long-polling">Long poll</button><button type="button" role="radio" data-t="polling">Polling</button>
+      </div>
+      <p id="hint" class="hint"></p>
+      <p class="links">Open a window on: <span id="links"></span></p>
+    </section>
+    <section class="card">
+      <h2>Compare <button id="measure" type="button" class="ghost">Measure all four</button></h2>
+      <table><thead><tr><th>Transport</th><th>Latency (median)</th><th>Requests</th><th>Samples</th></tr></thead><tbody id="stats"></tbody></table>
+      <p class="hint">Latency: from publish until your own message comes back through the server. Requests: HTTP requests and WebSocket connections this page made on each.</p>
+    </section>
+    <section class="card">
+      <h2>Online <span id="count" class="count">0</span></h2>
+      <ul id="people" class="people"></ul>
+      <label class="me">You are <input id="name" maxlength="24" aria-label="Your name"></label>
+    </section>
+  </aside>
+</main>
+<script id="cfg" type="application/json">${cfg}</script>
+<script src="${src}"></script>
+<script>${script}</script>
 </body></html>`;
 }
