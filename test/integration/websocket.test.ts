@@ -536,6 +536,30 @@ describe('attach()', () => {
   });
 });
 
+describe('attach() before the app adds its own handler', () => {
+  it('leaves other routes to a request listener added after attach()', async () => {
+    const http = createHttpServer();
+    const anywire = createServer();
+    anywire.attach(http);
+    http.on('request', (req, res) => {
+      if (req.url?.startsWith('/anywire')) return; // the app knows anywire serves that path
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(`app: ${req.url}`);
+    });
+    const port = await listen(http);
+    onCleanup(
+      () =>
+        new Promise<void>((resolve) => {
+          http.closeAllConnections();
+          http.close(() => resolve());
+        }),
+    );
+    onCleanup(() => anywire.close());
+    expect(await fetchText(`http://127.0.0.1:${port}/hello`)).toEqual({ status: 200, body: 'app: /hello' });
+    expect((await fetchText(`http://127.0.0.1:${port}/anywire/client.js`)).status).toBe(200);
+  });
+});
+
 describe('wss:// over https', () => {
   it('works with a self-signed certificate made at test time, and fails without trusting it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anywire-tls-'));

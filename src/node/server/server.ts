@@ -68,7 +68,11 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     server.removeAllListeners('request');
     const request: RequestListener = (req, res) => {
       if (this.owns(req.url)) return this.handleRequest(req, res);
-      if (previous.length === 0) return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'not found' });
+      if (previous.length === 0) {
+        // A listener added after attach() (`http.on('request', app)`) answers other routes itself.
+        if (server.listeners('request').length > 1) return;
+        return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'not found' });
+      }
       for (const l of previous) l.call(server, req, res);
     };
     const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
