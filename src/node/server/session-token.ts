@@ -19,7 +19,7 @@ const maxLength = 4096;
 const prefix = 'v1.';
 
 export class SessionTokens {
-  private readonly key: Buffer;
+  private key: Buffer;
 
   constructor(
     secret: string | undefined,
@@ -27,6 +27,11 @@ export class SessionTokens {
   ) {
     // Without a configured secret, a random one per process: ids from another process are foreign.
     this.key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
+  }
+
+  /** Switches to a secret shared with the other servers (the broker's); ids signed before no longer verify. */
+  useSecret(secret: string): void {
+    this.key = Buffer.from(secret, 'utf8');
   }
 
   /** A new session for `identity`; throws when the identity cannot travel in an id. */

@@ -1,0 +1,63 @@
+// A tiny round-robin HTTP load balancer for tests: every request (not every connection) goes to the
+// next target, so two requests of one client land on different servers — no stickiness at all.
+// Responses stream through unbuffered (SSE works). Targets can be switched and connections cut.
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface RoundRobinProxy {
+  readonly port: number;
+  /** Requests forwarded to each target port so far. */
+  readonly hits: Map<number, number>;
+  /** Where requests go, in turn; with none, every request is answered 502. */
+  setTargets(...ports: number[]): void;
+  /** Destroys every open client connection (and with it the requests in flight). */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startRoundRobinProxy(...targets: number[]): Promise<RoundRobinProxy> {
+  let ports = targets;
+  let next = 0;
+  const hits = new Map<number, number>();
+  const sockets = new Set<Socket>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (ports.length === 0) {
+      res.writeHead(502, { 'Content-Type': 'text/plain' }).end('no upstream');
+      return;
+    }
+    const port = ports[next++ % ports.length]!;
+    hits.set(port, (hits.get(port) ?? 0) + 1);
+    const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      res.flushHeaders();
+      up.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
+      res.end();
+    });
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const cutAll = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    port: (server.address() as AddressInfo).port,
+    hits,
+    setTargets(...p: number[]) {
+      ports = p;
+      next = 0;
+    },
+    cutAll,
+    close() {
+      cutAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
