@@ -240,6 +240,31 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     await vi.waitFor(() => expect(got).toEqual(['fine']));
   });
 
+  it('loses nothing while subscriptions change under a steady stream of messages', async () => {
+    const { server, url } = await startServer();
+    const c = client(url, transport);
+    await c.connect();
+    const got: number[] = [];
+    await c.subscribe('steady', (n: number) => got.push(n)).ready;
+    // Publish 300 messages while subscribing to ten more channels one by one: every change aborts
+    // the poll (or reopens the stream) in flight, and the cursor replays whatever that cut off.
+    const publishing = (async () => {
+      for (let i = 1; i <= 300; i++) {
+        await server.publish('steady', i);
+        if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const subs = [];
+    for (let k = 0; k < 10; k++) {
+      subs.push(c.subscribe(`extra-${k}`).ready);
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([publishing, ...subs]);
+    await vi.waitFor(() => expect(got).toHaveLength(300), { timeout: 20_000 });
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(c.state).toBe('connected');
+  });
+
   it('answers CORS preflights and errors for an allowed origin, and nothing for another', async () => {
     const allowed = 'https://app.example';
     const { url } = await startServer({ allowedOrigins: [allowed] });
@@ -253,6 +278,7 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect(preflight.headers.get('access-control-expose-headers')).toBe('Retry-After');
     // Error responses carry the headers too, so the browser shows the real error.
     for (const [body, status] of [['nope', 400], [{ sid: 'forged', subs: [] }, 401]] as const) {
       const res = await post(url, path, body, { Origin: allowed });

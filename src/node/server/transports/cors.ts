@@ -15,12 +15,14 @@ export function corsHeaders(req: IncomingMessage, allowed: readonly string[]): R
   const origin = req.headers.origin;
   if (origin === undefined || origin === '') return {};
   if (!originAllowed(req, allowed)) return undefined;
+  // Retry-After (shutdown) is readable by the page only when exposed.
+  const expose = { 'Access-Control-Expose-Headers': 'Retry-After' };
   if (allowed.includes(origin)) {
-    return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' };
+    return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin', ...expose };
   }
-  if (allowed.includes('*')) return { 'Access-Control-Allow-Origin': '*' };
+  if (allowed.includes('*')) return { 'Access-Control-Allow-Origin': '*', ...expose };
   // Same-origin: the browser does not need CORS, but an echo keeps odd setups (ports, proxies) working.
-  return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+  return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...expose };
 }
 
 /** Extra headers of a preflight answer. */
