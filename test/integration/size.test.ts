@@ -1,0 +1,45 @@
+// The size budget, enforced: runs size-limit (config: .size-limit.json) on the built dist/ and
+// fails when a bundle is over its limit. npm test builds first. Figures: docs/benchmarks.md.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const config = JSON.parse(readFileSync(join(root, '.size-limit.json'), 'utf8')) as { name: string; limit: string; gzip?: boolean }[];
+
+interface Result {
+  name: string;
+  passed?: boolean;
+  size: number;
+  sizeLimit?: number;
+}
+
+async function measure(): Promise<Result[]> {
+  const bin = join(root, 'node_modules/size-limit/bin.js');
+  // size-limit exits 1 when a check fails; its JSON on stdout is what we read either way.
+  const out = await promisify(execFile)(process.execPath, [bin, '--json'], { cwd: root, maxBuffer: 1 << 20 }).catch(
+    (err: { stdout?: string; stderr?: string }) => {
+      if (!err.stdout) throw new Error(`size-limit failed: ${err.stderr}`);
+      return { stdout: err.stdout };
+    },
+  );
+  const parsed = JSON.parse(out.stdout) as Result[] | { error: string };
+  if (!Array.isArray(parsed)) throw new Error(`size-limit: ${parsed.error}`);
+  return parsed;
+}
+
+describe('bundle size budget', () => {
+  it('the budgets exist: full browser client ≤ 8 KB and WebSocket-only ≤ 5 KB, min+gzip', () => {
+    expect(config.map((c) => [c.limit, c.gzip])).toEqual(expect.arrayContaining([['8 KB', true], ['5 KB', true]]));
+  });
+
+  it('every bundle is within its limit', async () => {
+    const results = await measure();
+    expect(results).toHaveLength(config.length);
+    const report = results.map((r) => `${r.name}: ${r.size} B (limit ${r.sizeLimit} B)`).join('\n');
+    const over = results.filter((r) => r.passed === false).map((r) => `${r.name}: ${r.size} B > ${r.sizeLimit} B`);
+    expect(over, `over budget (min+gzip, see docs/benchmarks.md):\n${report}`).toEqual([]);
+  });
+});
