@@ -1,7 +1,7 @@
 // What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
 // histories that every downstream request carries, the POST pipeline for upstream frames, and the
 // mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
-import { decodeText, encodeBatch, serverFrame, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { decodeText, encodeText, serverFrame, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
 /** One subscription as the server sees it on every request; `q` marks one already confirmed. */
@@ -329,8 +329,17 @@ export abstract class HttpTransportBase {
     this.posting = true;
     try {
       while (this.outbox.length && !this.closed) {
-        const batch = takeBatch(this.outbox);
-        const body = `{"sid":${JSON.stringify(this.sid)},"frames":${encodeBatch(batch)}}`;
+        // Split at the size budget (a single larger frame still goes, alone).
+        const parts: string[] = [];
+        let size = 0;
+        while (this.outbox.length) {
+          const text = encodeText(this.outbox[0]!);
+          if (parts.length && size + text.length > maxPostChars) break;
+          parts.push(text);
+          size += text.length;
+          this.outbox.shift();
+        }
+        const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });
         this.deliver(frames);
       }
@@ -339,29 +348,5 @@ export abstract class HttpTransportBase {
     } finally {
       this.posting = false;
     }
-  }
-}
-
-/** Takes frames off the front of `queue` up to the POST size budget (always at least one). */
-function takeBatch(queue: ClientFrame[]): ClientFrame[] {
-  let size = 0;
-  let n = 0;
-  while (n < queue.length) {
-    const f = queue[n]!;
-    const d = f.t === 'pub' ? (f.b ? f.b.length * 1.34 : approxJsonSize(f.d)) : 0;
-    size += d + 100;
-    if (n > 0 && size > maxPostChars) break;
-    n++;
-  }
-  return queue.splice(0, n);
-}
-
-function approxJsonSize(v: unknown): number {
-  if (typeof v === 'string') return v.length + 2;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return 8;
-  try {
-    return JSON.stringify(v)?.length ?? 0;
-  } catch {
-    return 0;
   }
 }
