@@ -426,6 +426,15 @@ describe('SSE', () => {
     expect(server.connectionCount).toBe(1);
   });
 
+  it('ends a stream when its session id expires, with SESSION_INVALID', async () => {
+    const { url } = await startServer({ heartbeatInterval: 50, sessionTtl: 300 });
+    const res = await post(url, 'sse', { connect: { t: 'connect', v: 1 } });
+    const sse = sseReader(res);
+    await sse.until(() => sse.ended);
+    const last = sse.items.at(-1) as { frames: Record<string, unknown>[] };
+    expect(last.frames.at(-1)).toMatchObject({ t: 'err', code: 'SESSION_INVALID' });
+  });
+
   it('ends open streams with SERVER_SHUTTING_DOWN and a retry hint on server.close()', async () => {
     const server = createServer({ shutdownRetryAfter: 250 });
     const { url } = await server.listen(0, '127.0.0.1');

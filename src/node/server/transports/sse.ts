@@ -23,6 +23,8 @@ const reopenGrace = 2000;
 
 class SseSink implements Sink {
   session: Session | undefined;
+  /** When the session id expires (ms since the epoch): the stream ends then, like any request would. */
+  expires = Infinity;
   closed = false;
   /** Set when the server ended the stream (shutdown, slow consumer): the client starts a new session. */
   endedWith: string | undefined;
@@ -51,6 +53,7 @@ class SseSink implements Sink {
   /** A comment: keeps proxies from timing the stream out, and the client's watchdog fed. */
   heartbeat(): void {
     if (this.closed) return;
+    if (Date.now() >= this.expires) return this.close('SESSION_INVALID', 'the session expired: connect again');
     this.res.write(':\n\n');
     // Written and draining: the stream is alive, whatever the client says (it cannot pong).
     if (this.session && this.res.writableLength <= this.maxBuffered) this.session.lastSeen = Date.now();
@@ -154,6 +157,7 @@ export class SseHandler {
     const sink = new SseSink(res, o.maxBufferedBytes);
     const session = this.sessions.session(claims, sink, 'sse');
     sink.session = session;
+    sink.expires = claims.exp;
     const stream: Stream = { session, sink };
     this.attach(claims.id, stream);
     res.once('close', () => this.detach(claims.id, stream));
