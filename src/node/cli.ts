@@ -45,11 +45,16 @@ async function main(argv: string[]): Promise<void> {
   const options: ServerOptions = { path: values.path };
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
-    const redisBroker = mod.redisBroker as ((o: { url: string }) => ServerOptions['broker']) | undefined;
+    const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
     if (!/^rediss?:\/\//.test(values.redis)) fail(`--redis must be a redis:// URL, got "${values.redis}"`);
     const broker = redisBroker({ url: values.redis });
-    if (broker) options.broker = broker;
+    options.broker = broker;
+    // An unreachable Redis does not stop the server: it serves, reports the broker unhealthy,
+    // rejects publishes with BROKER_UNAVAILABLE and recovers by itself when Redis is back.
+    broker.connected().catch((err: Error) => {
+      process.stderr.write(`anywire: ${err.message}; serving anyway (publishes fail with BROKER_UNAVAILABLE) and retrying\n`);
+    });
   }
   const anywire = createServer(options);
   const page = demoPage(anywire.path);

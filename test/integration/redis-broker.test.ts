@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { redisBroker } from '../../src/node/server/index.js';
 import type { Broker, BrokerMessage } from '../../src/node/server/index.js';
 import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const history = { size: 100, ttl: 60_000 };
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -142,5 +143,31 @@ describe('redisBroker', () => {
     expect(s1.length).toBeGreaterThanOrEqual(32);
     const other = (await setup()).broker as Broker;
     expect(await other.sharedSecret!()).not.toBe(s1);
+  });
+
+  it('fills from history what a broker missed while its connections were down, in order', async () => {
+    const { url, prefix } = await setup();
+    const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+    cleanups.push(() => proxy.close());
+    const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
+    cleanups.push(() => far.close());
+    const { broker: near } = await setup(prefix);
+    const got: number[] = [];
+    await far.subscribe('hole', (m) => got.push(m.offset));
+    for (let i = 0; i < 3; i++) await near.publish('hole', String(i), { history });
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3]));
+
+    // The far broker loses Redis; meanwhile the near one keeps publishing.
+    proxy.setTargets();
+    proxy.cutAll();
+    await vi.waitFor(() => expect(far.healthy).toBe(false));
+    await expect(far.publish('hole', '"x"', { history })).rejects.toThrow();
+    for (let i = 3; i < 10; i++) await near.publish('hole', String(i), { history });
+    proxy.setTargets(Number(new URL(url).port || 6379));
+    await vi.waitFor(() => expect(far.healthy).toBe(true), { timeout: 15_000 });
+    await vi.waitFor(() => expect(got).toEqual(Array.from({ length: 10 }, (_, i) => i + 1)));
+    await near.publish('hole', '10', { history });
+    await vi.waitFor(() => expect(got).toHaveLength(11));
+    expect(got.at(-1)).toBe(11);
   });
 });

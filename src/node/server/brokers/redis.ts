@@ -70,6 +70,7 @@ class RedisBroker implements Broker {
   private readonly reads = new Map<string, Promise<HistoryResult>>();
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private lastError: Error | undefined;
 
   constructor(options: RedisBrokerOptions) {
     if (options.url !== undefined && options.client !== undefined) throw new Error('redisBroker: give either url or client, not both');
@@ -175,6 +176,11 @@ class RedisBroker implements Broker {
     this.drop(c);
   }
 
+  /** Resolves once Redis is reachable; rejects as soon as a connection attempt has failed. */
+  connected(): Promise<void> {
+    return this.usable();
+  }
+
   /** The HMAC secret every server on this Redis shares: the first one to ask sets it. */
   async sharedSecret(): Promise<string> {
     await this.usable();
@@ -227,7 +233,7 @@ class RedisBroker implements Broker {
     conn.on('close', down);
     conn.on('end', down);
     // Connection errors are reported through `healthy`; without a listener ioredis would log them.
-    if (own) conn.on('error', () => {});
+    if (own) conn.on('error', (err: Error) => (this.lastError = err));
   }
 
   /**
@@ -240,7 +246,7 @@ class RedisBroker implements Broker {
       const a = this.states.get(this.cmd);
       const b = this.states.get(this.sub);
       if (a === 'up' && b === 'up') return 'ok';
-      if (a === 'down' || b === 'down') return new Error('redis is unreachable');
+      if (a === 'down' || b === 'down') return new Error(`redis is unreachable${this.lastError ? ` (${this.lastError.message})` : ''}`);
       return 'wait';
     };
     const first = check();
@@ -396,6 +402,13 @@ class RedisBroker implements Broker {
   }
 }
 
+/** What `redisBroker()` returns: a Broker, plus a way to wait for the first connection. */
+export interface RedisBrokerHandle extends Broker {
+  /** Resolves once Redis is reachable; rejects as soon as a connection attempt has failed. */
+  connected(): Promise<void>;
+  sharedSecret(): Promise<string>;
+}
+
 function field(fields: Buffer[], name: string): Buffer | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.toString() === name) return fields[i + 1];
   return undefined;
@@ -408,6 +421,6 @@ function field(fields: Buffer[], name: string): Buffer | undefined {
  * @example
  * createServer({ broker: redisBroker({ url: 'redis://127.0.0.1:6379', keyPrefix: 'anywire:' }) });
  */
-export function redisBroker(options: RedisBrokerOptions = {}): Broker & { sharedSecret(): Promise<string> } {
+export function redisBroker(options: RedisBrokerOptions = {}): RedisBrokerHandle {
   return new RedisBroker(options);
 }
