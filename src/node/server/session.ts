@@ -18,6 +18,9 @@ interface ChannelSub {
   pending: Outgoing[] | null;
 }
 
+/** Every channel and action is allowed when no `authorize` hook is set: one promise for all. */
+const ALLOWED: Promise<boolean> = Promise.resolve(true);
+
 export class Session implements HubMember {
   readonly id: string;
   readonly identity: Identity;
@@ -25,7 +28,8 @@ export class Session implements HubMember {
   /** Last time anything arrived from the client (heartbeats). */
   lastSeen = Date.now();
   private readonly subs = new Map<string, ChannelSub>();
-  private readonly authz = new Map<string, Promise<boolean>>();
+  /** Created on the first hook call: without an `authorize` hook an idle session holds none. */
+  private authz: Map<string, Promise<boolean>> | undefined;
   private windowStart = 0;
   private windowCount = 0;
   private destroyed = false;
@@ -171,7 +175,9 @@ export class Session implements HubMember {
   }
 
   private allowed(channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {
+    if (!this.authorizer && !this.core.options.authorize) return ALLOWED;
     const key = action[0] + channel;
+    this.authz ??= new Map();
     let p = this.authz.get(key);
     if (!p) {
       p = this.authorizer ? this.authorizer(channel, action) : this.core.authorize(this.identity, channel, action);
