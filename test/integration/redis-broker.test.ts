@@ -1,6 +1,7 @@
 // The Redis broker against a real Redis: offsets, de-duplication, history, trimming, epochs,
 // binary payloads, fan-out order and the shared secret.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
 import { redisBroker } from '../../src/node/server/index.js';
 import type { Broker, BrokerMessage } from '../../src/node/server/index.js';
 import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
@@ -169,5 +170,23 @@ describe('redisBroker', () => {
     await near.publish('hole', '10', { history });
     await vi.waitFor(() => expect(got).toHaveLength(11));
     expect(got.at(-1)).toBe(11);
+  });
+
+  it('works on a client the application owns, and leaves it open on close()', async () => {
+    const url = await redisUrl();
+    const prefix = testPrefix();
+    cleanups.push(() => deletePrefix(url, prefix));
+    const own = new Redis(url, { enableOfflineQueue: false });
+    cleanups.push(async () => own.disconnect());
+    await new Promise<void>((resolve) => own.once('ready', () => resolve()));
+    const broker = redisBroker({ client: own, keyPrefix: prefix });
+    const got: BrokerMessage[] = [];
+    await broker.subscribe('mine', (m) => got.push(m));
+    expect((await broker.publish('mine', '1', { history })).offset).toBe(1);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    expect(await own.exists(`${prefix}{mine}:m`, `${prefix}{mine}:s`)).toBe(2);
+    await broker.close();
+    expect(broker.healthy).toBe(false);
+    expect(await own.ping()).toBe('PONG');
   });
 });

@@ -79,8 +79,8 @@ return {offset, epoch}
 export const HISTORY_LUA = `
 local meta, stream = KEYS[1], KEYS[2]
 if redis.call('HSETNX', meta, 'e', ARGV[1]) == 1 then redis.call('DEL', stream) end
-redis.call('PEXPIRE', meta, ARGV[2])
 local m = redis.call('HMGET', meta, 'e', 'o', 'ttl')
+redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), tonumber(m[3]) or 0))
 local top = tonumber(m[2]) or 0
 if ARGV[3] == '' or ARGV[3] ~= m[1] then return {m[1], top} end
 local since = tonumber(ARGV[4])
