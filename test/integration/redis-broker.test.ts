@@ -120,6 +120,9 @@ describe('redisBroker', () => {
     await Promise.all(pubs);
     const all = Array.from({ length: 100 }, (_, i) => i + 1);
     await vi.waitFor(() => expect(seen).toEqual({ a1: all, a2: all, b1: all }));
+    const redis = new Redis(await redisUrl());
+    cleanups.push(async () => redis.disconnect());
+    expect(await redis.pubsub('NUMSUB', `${prefix}{order}:live`)).toEqual([`${prefix}{order}:live`, 2]);
     await a.unsubscribe('order', a1);
     await a.publish('order', '"after"', { history });
     await vi.waitFor(() => expect(seen.a2).toHaveLength(101));
@@ -188,5 +191,30 @@ describe('redisBroker', () => {
     await broker.close();
     expect(broker.healthy).toBe(false);
     expect(await own.ping()).toBe('PONG');
+  });
+
+  it('keeps a channel subscribed for unsubscribeDelay after its last listener left, then lets go', async () => {
+    const url = await redisUrl();
+    const prefix = testPrefix();
+    cleanups.push(() => deletePrefix(url, prefix));
+    const broker = redisBroker({ url, keyPrefix: prefix, unsubscribeDelay: 200 });
+    cleanups.push(() => broker.close());
+    const redis = new Redis(url);
+    cleanups.push(async () => redis.disconnect());
+    const live = `${prefix}{linger}:live`;
+    const numsub = async () => ((await redis.pubsub('NUMSUB', live)) as [string, number])[1];
+    const first = () => {};
+    await broker.subscribe('linger', first);
+    await broker.unsubscribe('linger', first);
+    const got: number[] = [];
+    const second = (m: BrokerMessage) => got.push(m.offset);
+    await broker.subscribe('linger', second); // within the delay: the same subscription
+    await broker.publish('linger', '1', { history });
+    await vi.waitFor(() => expect(got).toEqual([1]));
+    expect(await numsub()).toBe(1);
+    await broker.unsubscribe('linger', second);
+    await vi.waitFor(async () => expect(await numsub()).toBe(0));
+    await broker.publish('linger', '2', { history });
+    expect(got).toEqual([1]);
   });
 });

@@ -33,6 +33,11 @@ export interface RedisBrokerOptions {
    * gap). Never shorter than the history ttl. Default: 86400000 (a day).
    */
   metaTtl?: number;
+  /**
+   * ms a channel's Redis subscription is kept after its last local subscriber left, so that
+   * clients re-joining at once (HTTP polls, reconnects) cost no SUBSCRIBE. Default: 5000.
+   */
+  unsubscribeDelay?: number;
 }
 
 interface Position {
@@ -51,6 +56,8 @@ interface Channel {
   held: BrokerMessage[] | null;
   catching: boolean;
   again: boolean;
+  /** Set while the channel has no listener left and waits to be dropped. */
+  linger: ReturnType<typeof setTimeout> | undefined;
 }
 
 type ConnState = 'starting' | 'up' | 'down';
@@ -63,6 +70,7 @@ class RedisBroker implements Broker {
   private readonly ownCmd: boolean;
   private readonly prefix: string;
   private readonly metaTtl: number;
+  private readonly lingerMs: number;
   private readonly states = new Map<Redis, ConnState>();
   private readonly channels = new Map<string, Channel>();
   private readonly byLive = new Map<string, Channel>();
@@ -76,6 +84,7 @@ class RedisBroker implements Broker {
     if (options.url !== undefined && options.client !== undefined) throw new Error('redisBroker: give either url or client, not both');
     this.prefix = options.keyPrefix ?? 'anywire:';
     this.metaTtl = options.metaTtl ?? 86_400_000;
+    this.lingerMs = options.unsubscribeDelay ?? 5000;
     const mine: Omit<RedisOptions, 'replyMapping'> = {
       // Reconnect quickly and forever; fail commands at once while down instead of queueing them.
       retryStrategy: (times) => Math.min(100 * times, 2000),
@@ -147,6 +156,8 @@ class RedisBroker implements Broker {
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {
     const existing = this.channels.get(channel);
     if (existing) {
+      clearTimeout(existing.linger);
+      existing.linger = undefined;
       existing.listeners.add(listener);
       return existing.ready;
     }
@@ -159,6 +170,7 @@ class RedisBroker implements Broker {
       held: null,
       catching: false,
       again: false,
+      linger: undefined,
     };
     this.channels.set(channel, c);
     this.byLive.set(c.live, c);
@@ -173,7 +185,13 @@ class RedisBroker implements Broker {
   async unsubscribe(channel: string, listener: BrokerListener): Promise<void> {
     const c = this.channels.get(channel);
     if (!c || !c.listeners.delete(listener) || c.listeners.size > 0) return;
-    this.drop(c);
+    // Keep the Redis subscription a little while: HTTP cursors (one Session per poll) leave and
+    // rejoin a channel on every request, which must not cost a SUBSCRIBE and a read each time.
+    clearTimeout(c.linger);
+    c.linger = setTimeout(() => {
+      if (this.channels.get(channel) === c && c.listeners.size === 0) this.drop(c);
+    }, this.lingerMs);
+    c.linger.unref();
   }
 
   /** Resolves once Redis is reachable; rejects as soon as a connection attempt has failed. */
@@ -195,6 +213,7 @@ class RedisBroker implements Broker {
     if (this.closed) return;
     this.closed = true;
     for (const wake of this.waiters) wake();
+    for (const c of this.channels.values()) clearTimeout(c.linger);
     this.channels.clear();
     this.byLive.clear();
     const conns = this.ownCmd ? [this.sub, this.cmd] : [this.sub];
