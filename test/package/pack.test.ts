@@ -104,7 +104,7 @@ describe('the installed package', () => {
     writeFileSync(join(project, 'esm.mjs'), ESM);
     const out = JSON.parse(await inProject('node', ['esm.mjs']));
     expect(out.client).toEqual(expect.arrayContaining(['createClient', 'AnywireError', 'codes']));
-    expect(out.server).toEqual(expect.arrayContaining(['createServer', 'memoryBroker']));
+    expect(out.server).toEqual(expect.arrayContaining(['createServer', 'memoryBroker', 'redisBroker', 'AnywireError', 'codes']));
     expect(out.codes).toBe('FORBIDDEN');
     expect(out.errorIsError).toBe(true);
   });
@@ -113,7 +113,7 @@ describe('the installed package', () => {
     writeFileSync(join(project, 'cjs.cjs'), CJS);
     const out = JSON.parse(await inProject('node', ['cjs.cjs']));
     expect(out.client).toEqual(expect.arrayContaining(['createClient', 'AnywireError', 'codes']));
-    expect(out.server).toEqual(expect.arrayContaining(['createServer', 'memoryBroker']));
+    expect(out.server).toEqual(expect.arrayContaining(['createServer', 'memoryBroker', 'redisBroker', 'AnywireError', 'codes']));
     expect(out.codes).toBe('FORBIDDEN');
     expect(out.errorIsError).toBe(true);
   });
