@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { GapReason } from '../../../core/frames.js';
+import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1 } from './redis-scripts.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
 
@@ -60,8 +61,6 @@ interface Channel {
   linger: ReturnType<typeof setTimeout> | undefined;
 }
 
-type ConnState = 'starting' | 'up' | 'down';
-
 const newEpoch = (): string => randomBytes(6).toString('base64url');
 
 class RedisBroker implements Broker {
@@ -71,14 +70,12 @@ class RedisBroker implements Broker {
   private readonly prefix: string;
   private readonly metaTtl: number;
   private readonly lingerMs: number;
-  private readonly states = new Map<Redis, ConnState>();
   private readonly channels = new Map<string, Channel>();
   private readonly byLive = new Map<string, Channel>();
   /** In-flight history reads, shared by identical concurrent requests. */
   private readonly reads = new Map<string, Promise<HistoryResult>>();
-  private readonly waiters = new Set<() => void>();
+  private readonly health = new RedisHealth((conn) => this.onReady(conn));
   private closed = false;
-  private lastError: Error | undefined;
 
   constructor(options: RedisBrokerOptions) {
     if (options.url !== undefined && options.client !== undefined) throw new Error('redisBroker: give either url or client, not both');
@@ -103,17 +100,17 @@ class RedisBroker implements Broker {
       // Resubscription is ours (onReady), so that history catch-up runs after it, never before.
       this.sub = new Redis(url, { ...mine, autoResubscribe: false });
     }
-    this.watch(this.cmd, this.ownCmd);
-    this.watch(this.sub, true);
+    this.health.watch(this.cmd, this.ownCmd);
+    this.health.watch(this.sub, true);
     this.sub.on('messageBuffer', (live: Buffer, data: Buffer) => this.onLive(live, data));
   }
 
   get healthy(): boolean {
-    return !this.closed && this.states.get(this.cmd) !== 'down' && this.states.get(this.sub) !== 'down';
+    return this.health.healthy;
   }
 
   async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
-    await this.usable();
+    await this.health.usable();
     const k = channelKeys(this.prefix, channel);
     const { size, ttl } = options.history;
     const keys = options.id === undefined ? [k.meta, k.stream] : [k.meta, k.stream, k.dedupe(options.id)];
@@ -196,12 +193,12 @@ class RedisBroker implements Broker {
 
   /** Resolves once Redis is reachable; rejects as soon as a connection attempt has failed. */
   connected(): Promise<void> {
-    return this.usable();
+    return this.health.usable();
   }
 
   /** The HMAC secret every server on this Redis shares: the first one to ask sets it. */
   async sharedSecret(): Promise<string> {
-    await this.usable();
+    await this.health.usable();
     const key = this.prefix + 'secret';
     await this.cmd.set(key, randomBytes(32).toString('base64url'), 'NX');
     const secret = await this.cmd.get(key);
@@ -212,7 +209,7 @@ class RedisBroker implements Broker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wake of this.waiters) wake();
+    this.health.close();
     for (const c of this.channels.values()) clearTimeout(c.linger);
     this.channels.clear();
     this.byLive.clear();
@@ -233,55 +230,6 @@ class RedisBroker implements Broker {
   }
 
   // ─── connections ───────────────────────────────────────────────────────────────────────────
-
-  private watch(conn: Redis, own: boolean): void {
-    this.states.set(conn, conn.status === 'ready' ? 'up' : 'starting');
-    const wake = () => {
-      for (const w of this.waiters) w();
-    };
-    conn.on('ready', () => {
-      this.states.set(conn, 'up');
-      wake();
-      this.onReady(conn);
-    });
-    const down = () => {
-      if (conn.status === 'ready') return;
-      this.states.set(conn, 'down');
-      wake();
-    };
-    conn.on('close', down);
-    conn.on('end', down);
-    // Connection errors are reported through `healthy`; without a listener ioredis would log them.
-    if (own) conn.on('error', (err: Error) => (this.lastError = err));
-  }
-
-  /**
-   * Resolves when both connections are up. While the first connection attempt is still under
-   * way, waits for it; when Redis is known to be down, rejects at once (publish fails fast).
-   */
-  private usable(): Promise<void> {
-    const check = (): 'ok' | 'wait' | Error => {
-      if (this.closed) return new Error('the redis broker is closed');
-      const a = this.states.get(this.cmd);
-      const b = this.states.get(this.sub);
-      if (a === 'up' && b === 'up') return 'ok';
-      if (a === 'down' || b === 'down') return new Error(`redis is unreachable${this.lastError ? ` (${this.lastError.message})` : ''}`);
-      return 'wait';
-    };
-    const first = check();
-    if (first === 'ok') return Promise.resolve();
-    if (first instanceof Error) return Promise.reject(first);
-    return new Promise((resolve, reject) => {
-      const w = () => {
-        const now = check();
-        if (now === 'wait') return;
-        this.waiters.delete(w);
-        if (now === 'ok') resolve();
-        else reject(now);
-      };
-      this.waiters.add(w);
-    });
-  }
 
   /** After a (re)connection: resubscribe every channel, then fill from history what was missed. */
   private onReady(conn: Redis): void {
@@ -315,7 +263,7 @@ class RedisBroker implements Broker {
   }
 
   private async read(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
-    await this.usable();
+    await this.health.usable();
     const k = channelKeys(this.prefix, channel);
     const args = [newEpoch(), String(this.metaTtl), since?.epoch ?? '', String(since?.offset ?? 0)];
     const reply = (await this.script(HISTORY_LUA, [k.meta, k.stream], args, true)) as unknown[];
@@ -344,7 +292,7 @@ class RedisBroker implements Broker {
   // ─── fan-out ───────────────────────────────────────────────────────────────────────────────
 
   private async start(c: Channel): Promise<void> {
-    await this.usable();
+    await this.health.usable();
     await this.sub.subscribe(c.live);
     // Where the channel stands: later messages are checked against it for holes.
     const now = await this.history(c.name);
@@ -354,7 +302,7 @@ class RedisBroker implements Broker {
   private drop(c: Channel): void {
     this.channels.delete(c.name);
     this.byLive.delete(c.live);
-    if (this.states.get(this.sub) === 'up' && !this.closed) this.sub.unsubscribe(c.live).catch(() => {});
+    if (this.health.isUp(this.sub)) this.sub.unsubscribe(c.live).catch(() => {});
   }
 
   private onLive(live: Buffer, data: Buffer): void {
