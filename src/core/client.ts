@@ -78,97 +78,97 @@ interface ChannelRecord {
 }
 
 export class Client extends EventEmitter<ClientEvents> {
-  private readonly opts: ResolvedOptions;
-  private readonly env: ClientEnvironment;
-  private _state: ClientState = 'disconnected';
-  private _transport: TransportName | null = null;
-  private link: Link | null = null;
-  private gen = 0;
-  private subSeq = 0;
-  private attempt = 0;
+  readonly #opts: ResolvedOptions;
+  readonly #env: ClientEnvironment;
+  #_state: ClientState = 'disconnected';
+  #_transport: TransportName | null = null;
+  #link: Link | null = null;
+  #gen = 0;
+  #subSeq = 0;
+  #attempt = 0;
   /** Index in the ladder of the rung that last worked; passes start there. */
-  private preferred = 0;
-  private pass: Promise<void> | null = null;
-  private passAbort: AbortController | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private closedByUser = false;
+  #preferred = 0;
+  #pass: Promise<void> | null = null;
+  #passAbort: AbortController | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #closedByUser = false;
   /** The server's "reconnect after" hint from a SERVER_SHUTTING_DOWN or RATE_LIMITED frame. */
-  private retryHint: number | undefined;
-  private readonly channels = new Map<string, ChannelRecord>();
-  private readonly publisher: Publisher;
-  private unhook: (() => void) | undefined;
-  private probeTimer: ReturnType<typeof setTimeout> | undefined;
-  private probeAbort: AbortController | null = null;
-  private healthTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryHint: number | undefined;
+  readonly #channels = new Map<string, ChannelRecord>();
+  readonly #publisher: Publisher;
+  #unhook: (() => void) | undefined;
+  #probeTimer: ReturnType<typeof setTimeout> | undefined;
+  #probeAbort: AbortController | null = null;
+  #healthTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
     super();
-    this.opts = resolveOptions(options);
-    this.env = env;
-    this.publisher = new Publisher(this.opts.publishTimeout, this.opts.maxQueuedPublishes);
-    this.unhook = env.lifecycle?.({
-      online: () => this.retryNow(),
-      offline: () => this.checkHealth(),
-      resume: () => (this.link ? this.checkHealth() : this.retryNow()),
+    this.#opts = resolveOptions(options);
+    this.#env = env;
+    this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes);
+    this.#unhook = env.lifecycle?.({
+      online: () => this.#retryNow(),
+      offline: () => this.#checkHealth(),
+      resume: () => (this.#link ? this.#checkHealth() : this.#retryNow()),
     });
     // Deferred a microtask so listeners attached right after createClient() see 'connecting'.
-    if (this.opts.autoConnect) {
+    if (this.#opts.autoConnect) {
       queueMicrotask(() => {
-        if (this._state === 'disconnected' && !this.closedByUser) this.connect().catch(() => {});
+        if (this.#_state === 'disconnected' && !this.#closedByUser) this.connect().catch(() => {});
       });
     }
   }
 
   get state(): ClientState {
-    return this._state;
+    return this.#_state;
   }
 
   get transport(): TransportName | null {
-    return this._transport;
+    return this.#_transport;
   }
 
   /** Resolves when connected; rejects with AnywireError when one pass over the ladder fails. */
   connect(): Promise<void> {
-    this.closedByUser = false;
-    if (this._state === 'connected') return Promise.resolve();
-    if (this.pass) return this.pass;
-    clearTimeout(this.retryTimer);
-    if (this._state === 'disconnected') {
-      this.attempt = 0;
-      this.setState('connecting');
+    this.#closedByUser = false;
+    if (this.#_state === 'connected') return Promise.resolve();
+    if (this.#pass) return this.#pass;
+    clearTimeout(this.#retryTimer);
+    if (this.#_state === 'disconnected') {
+      this.#attempt = 0;
+      this.#setState('connecting');
     }
-    return this.runPass();
+    return this.#runPass();
   }
 
   /** Closes for good: no reconnect; pending publishes reject with CLOSED. */
   close(): void {
-    this.closedByUser = true;
-    this.unhook?.();
-    this.unhook = undefined;
-    clearTimeout(this.retryTimer);
-    this.passAbort?.abort();
-    this.dropLink();
-    this.publisher.rejectAll('CLOSED', 'client closed');
-    for (const rec of this.channels.values()) {
+    this.#closedByUser = true;
+    this.#unhook?.();
+    this.#unhook = undefined;
+    clearTimeout(this.#retryTimer);
+    this.#passAbort?.abort();
+    this.#dropLink();
+    this.#publisher.rejectAll('CLOSED', 'client closed');
+    for (const rec of this.#channels.values()) {
       rec.confirmed = false;
       for (const sub of rec.subs) sub._subscribing();
     }
-    if (this._state !== 'disconnected') this.setState('disconnected', 'closed by client');
+    if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.leave(channel, s as AnySub));
+    const sub = new Subscription<T>(channel, handler, (s) => this.#leave(channel, s as AnySub));
     if (!CHANNEL_PATTERN.test(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
     }
-    let rec = this.channels.get(channel);
+    let rec = this.#channels.get(channel);
     if (!rec) {
       rec = { name: channel, subs: new Set(), epoch: undefined, offset: undefined, subId: -1, confirmed: false };
-      this.channels.set(channel, rec);
+      this.#channels.set(channel, rec);
       rec.subs.add(sub as AnySub);
-      if (this.link) this.link.transport.send([this.subFrame(rec)]);
+      if (this.#link) this.#link.transport.send([this.#subFrame(rec)]);
     } else {
       rec.subs.add(sub as AnySub);
       if (rec.confirmed) queueMicrotask(() => sub._subscribed(false));
@@ -178,7 +178,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Resolves with the message's offset on the server's ack; queued while disconnected. */
   publish(channel: string, data: unknown): Promise<{ offset: number }> {
-    if (this.closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
     if (!CHANNEL_PATTERN.test(channel)) {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }
@@ -196,60 +196,60 @@ export class Client extends EventEmitter<ClientEvents> {
       if (text === undefined) return Promise.reject(new AnywireError('BAD_REQUEST', 'data is not a JSON value'));
       size = utf8Length(text);
     }
-    const max = this.link?.welcome.max;
+    const max = this.#link?.welcome.max;
     if (max !== undefined && size > max) {
       return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
     }
-    const { frame, promise } = this.publisher.add(channel, bytes ? { b: bytes } : { d: data }, this.link !== null);
-    if (frame && this.link) this.link.transport.send([frame]);
+    const { frame, promise } = this.#publisher.add(channel, bytes ? { b: bytes } : { d: data }, this.#link !== null);
+    if (frame && this.#link) this.#link.transport.send([frame]);
     return promise;
   }
 
   // ---- state ---------------------------------------------------------------------------------
 
-  private setState(next: ClientState, reason?: string): void {
-    const previous = this._state;
+  #setState(next: ClientState, reason?: string): void {
+    const previous = this.#_state;
     if (previous === next) return;
     if (!canTransition(previous, next)) throw new Error(`anywire: invalid transition ${previous} → ${next}`);
-    this._state = next;
+    this.#_state = next;
     this.emit('state', { state: next, previous, reason });
   }
 
-  private setTransport(next: TransportName | null): void {
-    const previous = this._transport;
+  #setTransport(next: TransportName | null): void {
+    const previous = this.#_transport;
     if (previous === next) return;
-    this._transport = next;
+    this.#_transport = next;
     this.emit('transport', { transport: next, previous });
   }
 
   // ---- connecting ----------------------------------------------------------------------------
 
-  private runPass(): Promise<void> {
+  #runPass(): Promise<void> {
     const abort = new AbortController();
-    this.passAbort = abort;
-    const pass = this.walkLadder(abort.signal).then(
+    this.#passAbort = abort;
+    const pass = this.#walkLadder(abort.signal).then(
       (link) => {
-        this.pass = null;
-        this.adopt(link);
+        this.#pass = null;
+        this.#adopt(link);
       },
       (err: AnywireError) => {
-        this.pass = null;
-        if (abort.signal.aborted || this.closedByUser) throw err;
+        this.#pass = null;
+        if (abort.signal.aborted || this.#closedByUser) throw err;
         this.emit('error', err);
-        if (err.code === 'UNAUTHORIZED' && typeof this.opts.token !== 'function') {
-          this.setState('disconnected', err.message);
+        if (err.code === 'UNAUTHORIZED' && typeof this.#opts.token !== 'function') {
+          this.#setState('disconnected', err.message);
         } else {
-          this.scheduleReconnect(err.message, err.retryAfter);
+          this.#scheduleReconnect(err.message, err.retryAfter);
         }
         throw err;
       },
     );
-    this.pass = pass;
+    this.#pass = pass;
     return pass;
   }
 
-  private async resolveToken(): Promise<string | undefined> {
-    const t = this.opts.token;
+  async #resolveToken(): Promise<string | undefined> {
+    const t = this.#opts.token;
     try {
       return typeof t === 'function' ? await t() : t;
     } catch (cause) {
@@ -258,15 +258,15 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /** One pass over the ladder, from the rung that last worked; collects every rung's failure. */
-  private async walkLadder(signal: AbortSignal): Promise<Link> {
-    const token = await this.resolveToken();
-    const ladder = this.opts.transports;
-    const order = [...ladder.slice(this.preferred), ...ladder.slice(0, this.preferred)];
+  async #walkLadder(signal: AbortSignal): Promise<Link> {
+    const token = await this.#resolveToken();
+    const ladder = this.#opts.transports;
+    const order = [...ladder.slice(this.#preferred), ...ladder.slice(0, this.#preferred)];
     const failures: string[] = [];
     for (const name of order) {
       if (signal.aborted) throw new AnywireError('CLOSED', 'client closed');
       try {
-        return await this.openRung(name, token, signal);
+        return await this.#openRung(name, token, signal);
       } catch (err) {
         const e = err as AnywireError;
         if (e.code === 'UNAUTHORIZED' || e.code === 'CLOSED') throw e;
@@ -277,11 +277,11 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /** Opens one transport and completes the handshake within connectTimeout. */
-  private openRung(name: TransportName, token: string | undefined, signal: AbortSignal): Promise<Link> {
-    const factory = this.env.factories[name];
+  #openRung(name: TransportName, token: string | undefined, signal: AbortSignal): Promise<Link> {
+    const factory = this.#env.factories[name];
     if (!factory) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'not included in this build'));
-    const gen = ++this.gen;
-    const transport = factory.create({ url: this.opts.url, runtime: this.env.runtime, token });
+    const gen = ++this.#gen;
+    const transport = factory.create({ url: this.#opts.url, runtime: this.#env.runtime, token });
     const local = new AbortController();
     return new Promise<Link>((resolve, reject) => {
       let link: Link | undefined;
@@ -297,16 +297,16 @@ export class Client extends EventEmitter<ClientEvents> {
       const onAbort = () => fail(new AnywireError('CLOSED', 'client closed'));
       signal.addEventListener('abort', onAbort);
       const timer = setTimeout(
-        () => fail(new AnywireError('TIMEOUT', `no handshake within ${this.opts.connectTimeout} ms`)),
-        this.opts.connectTimeout,
+        () => fail(new AnywireError('TIMEOUT', `no handshake within ${this.#opts.connectTimeout} ms`)),
+        this.#opts.connectTimeout,
       );
       transport
         .open(
           {
             onFrames: (frames) => {
               if (link) {
-                if (this.link !== link) link.early.push(...frames);
-                return this.onFrames(gen, frames);
+                if (this.#link !== link) link.early.push(...frames);
+                return this.#onFrames(gen, frames);
               }
               const i = frames.findIndex((f) => f.t === 'welcome' || f.t === 'err');
               const first = frames[i];
@@ -324,7 +324,7 @@ export class Client extends EventEmitter<ClientEvents> {
               if (!link) {
                 return fail(new AnywireError((info.code as Code) ?? 'DISCONNECTED', info.reason, { retryAfter: info.retryAfter }));
               }
-              this.onLinkClose(gen, info);
+              this.#onLinkClose(gen, info);
             },
           },
           local.signal,
@@ -346,163 +346,163 @@ export class Client extends EventEmitter<ClientEvents> {
    * the offsets already delivered, so closing the old one at once loses nothing, and anything seen
    * twice is dropped by offset.
    */
-  private adopt(link: Link): void {
-    if (this.closedByUser) {
+  #adopt(link: Link): void {
+    if (this.#closedByUser) {
       link.transport.close();
       return;
     }
-    this.dropLink(false);
-    this.link = link;
+    this.#dropLink(false);
+    this.#link = link;
     const early = link.early;
     link.early = [];
-    this.attempt = 0;
-    this.preferred = this.opts.transports.indexOf(link.transport.name);
-    this.setState('connected');
-    this.setTransport(link.transport.name);
+    this.#attempt = 0;
+    this.#preferred = this.#opts.transports.indexOf(link.transport.name);
+    this.#setState('connected');
+    this.#setTransport(link.transport.name);
     const frames: ClientFrame[] = [];
-    for (const rec of this.channels.values()) frames.push(this.subFrame(rec));
-    frames.push(...this.publisher.frames());
+    for (const rec of this.#channels.values()) frames.push(this.#subFrame(rec));
+    frames.push(...this.#publisher.frames());
     if (frames.length) link.transport.send(frames);
-    if (early.length) this.onFrames(link.gen, early);
-    this.startHeartbeat(link);
-    this.scheduleProbe();
+    if (early.length) this.#onFrames(link.gen, early);
+    this.#startHeartbeat(link);
+    this.#scheduleProbe();
   }
 
   /** On a lower rung, try the higher ones now and then: never stay down for good. */
-  private scheduleProbe(): void {
-    clearTimeout(this.probeTimer);
-    if (!this.link || this.preferred <= 0 || this.closedByUser) return;
-    this.probeTimer = setTimeout(() => void this.probe(), this.opts.upgradeInterval);
+  #scheduleProbe(): void {
+    clearTimeout(this.#probeTimer);
+    if (!this.#link || this.#preferred <= 0 || this.#closedByUser) return;
+    this.#probeTimer = setTimeout(() => void this.#probe(), this.#opts.upgradeInterval);
   }
 
-  private async probe(): Promise<void> {
-    const current = this.link;
+  async #probe(): Promise<void> {
+    const current = this.#link;
     if (!current) return;
     const abort = new AbortController();
-    this.probeAbort = abort;
+    this.#probeAbort = abort;
     let token: string | undefined;
     try {
-      token = await this.resolveToken();
+      token = await this.#resolveToken();
     } catch {
-      return this.scheduleProbe();
+      return this.#scheduleProbe();
     }
-    for (const name of this.opts.transports.slice(0, this.preferred)) {
-      if (abort.signal.aborted || this.link !== current) return;
+    for (const name of this.#opts.transports.slice(0, this.#preferred)) {
+      if (abort.signal.aborted || this.#link !== current) return;
       try {
-        const link = await this.openRung(name, token, abort.signal);
-        if (this.link !== current || this.closedByUser) return link.transport.close();
-        this.probeAbort = null;
-        return this.adopt(link);
+        const link = await this.#openRung(name, token, abort.signal);
+        if (this.#link !== current || this.#closedByUser) return link.transport.close();
+        this.#probeAbort = null;
+        return this.#adopt(link);
       } catch {
         // This rung is still down; try the next one up, then wait for the next probe.
       }
     }
-    if (this.link === current) this.scheduleProbe();
+    if (this.#link === current) this.#scheduleProbe();
   }
 
-  private subFrame(rec: ChannelRecord): ClientFrame {
-    rec.subId = ++this.subSeq;
+  #subFrame(rec: ChannelRecord): ClientFrame {
+    rec.subId = ++this.#subSeq;
     rec.confirmed = false;
     for (const sub of rec.subs) sub._subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
     return since ? { t: 'sub', id: rec.subId, ch: rec.name, since } : { t: 'sub', id: rec.subId, ch: rec.name };
   }
 
-  private dropLink(clearTransport = true): void {
-    clearTimeout(this.probeTimer);
-    this.probeAbort?.abort();
-    this.probeAbort = null;
-    clearTimeout(this.healthTimer);
-    this.healthTimer = undefined;
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-    if (this.link) {
-      this.link.transport.close();
-      this.link = null;
+  #dropLink(clearTransport = true): void {
+    clearTimeout(this.#probeTimer);
+    this.#probeAbort?.abort();
+    this.#probeAbort = null;
+    clearTimeout(this.#healthTimer);
+    this.#healthTimer = undefined;
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+    if (this.#link) {
+      this.#link.transport.close();
+      this.#link = null;
     }
-    if (clearTransport) this.setTransport(null);
+    if (clearTransport) this.#setTransport(null);
   }
 
-  private onLinkClose(gen: number, info: CloseInfo): void {
-    if (this.link?.gen !== gen) return;
-    this.dropLink();
-    for (const rec of this.channels.values()) {
+  #onLinkClose(gen: number, info: CloseInfo): void {
+    if (this.#link?.gen !== gen) return;
+    this.#dropLink();
+    for (const rec of this.#channels.values()) {
       rec.confirmed = false;
       for (const sub of rec.subs) sub._subscribing();
     }
-    if (this.closedByUser) return;
-    const hint = info.retryAfter ?? this.retryHint;
-    this.retryHint = undefined;
-    this.scheduleReconnect(info.reason, hint);
+    if (this.#closedByUser) return;
+    const hint = info.retryAfter ?? this.#retryHint;
+    this.#retryHint = undefined;
+    this.#scheduleReconnect(info.reason, hint);
   }
 
-  private scheduleReconnect(reason: string, retryAfter?: number): void {
-    const policy = this.opts.reconnect;
-    if (!policy) return this.setState('disconnected', reason);
-    if (this.attempt >= policy.maxAttempts) {
-      return this.setState('disconnected', `gave up after ${this.attempt} attempts: ${reason}`);
+  #scheduleReconnect(reason: string, retryAfter?: number): void {
+    const policy = this.#opts.reconnect;
+    if (!policy) return this.#setState('disconnected', reason);
+    if (this.#attempt >= policy.maxAttempts) {
+      return this.#setState('disconnected', `gave up after ${this.#attempt} attempts: ${reason}`);
     }
-    this.setState('reconnecting', reason);
-    const delay = Math.max(retryAfter ?? 0, backoffDelay(policy, this.attempt));
-    this.attempt++;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      if (!this.pass && !this.closedByUser) this.runPass().catch(() => {});
+    this.#setState('reconnecting', reason);
+    const delay = Math.max(retryAfter ?? 0, backoffDelay(policy, this.#attempt));
+    this.#attempt++;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#pass && !this.#closedByUser) this.#runPass().catch(() => {});
     }, delay);
   }
 
   /** While waiting to reconnect: try at once (the network is back, the page is visible again). */
-  private retryNow(): void {
-    if (this._state !== 'reconnecting' || this.pass || this.closedByUser) return;
-    clearTimeout(this.retryTimer);
-    this.runPass().catch(() => {});
+  #retryNow(): void {
+    if (this.#_state !== 'reconnecting' || this.#pass || this.#closedByUser) return;
+    clearTimeout(this.#retryTimer);
+    this.#runPass().catch(() => {});
   }
 
   /** Pings the server; a link that stays silent for a few seconds is treated as dead. */
-  private checkHealth(): void {
-    const link = this.link;
-    if (!link || this.healthTimer) return;
+  #checkHealth(): void {
+    const link = this.#link;
+    if (!link || this.#healthTimer) return;
     const seen = link.received;
     link.transport.send([{ t: 'ping' }]);
-    this.healthTimer = setTimeout(() => {
-      this.healthTimer = undefined;
-      if (this.link !== link || link.received !== seen) return;
+    this.#healthTimer = setTimeout(() => {
+      this.#healthTimer = undefined;
+      if (this.#link !== link || link.received !== seen) return;
       link.transport.close();
-      this.onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
+      this.#onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
     }, Math.min(5000, link.welcome.hb));
   }
 
-  private startHeartbeat(link: Link): void {
+  #startHeartbeat(link: Link): void {
     const hb = link.welcome.hb;
-    this.heartbeatTimer = setInterval(() => {
+    this.#heartbeatTimer = setInterval(() => {
       // Silence for two heartbeat intervals means the link is dead, whatever the socket says.
       if (Date.now() - link.lastSeen > 2 * hb + 1000) {
         link.transport.close();
-        this.onLinkClose(link.gen, { reason: `no heartbeat for ${2 * hb} ms` });
+        this.#onLinkClose(link.gen, { reason: `no heartbeat for ${2 * hb} ms` });
       }
     }, Math.max(250, Math.floor(hb / 2)));
   }
 
   // ---- inbound frames ------------------------------------------------------------------------
 
-  private onFrames(gen: number, frames: ServerFrame[]): void {
-    const link = this.link;
+  #onFrames(gen: number, frames: ServerFrame[]): void {
+    const link = this.#link;
     if (!link || link.gen !== gen) return;
     link.lastSeen = Date.now();
     link.received++;
     for (const f of frames) {
       switch (f.t) {
         case 'msg':
-          this.deliver(f);
+          this.#deliver(f);
           break;
         case 'subd':
-          this.confirmed(f);
+          this.#confirmed(f);
           break;
         case 'ack':
-          this.publisher.ack(f);
+          this.#publisher.ack(f);
           break;
         case 'err':
-          this.serverError(f);
+          this.#serverError(f);
           break;
         case 'ping':
           link.transport.send([{ t: 'pong' }]);
@@ -513,8 +513,8 @@ export class Client extends EventEmitter<ClientEvents> {
     }
   }
 
-  private deliver(f: MessageFrame): void {
-    const rec = this.channels.get(f.ch);
+  #deliver(f: MessageFrame): void {
+    const rec = this.#channels.get(f.ch);
     if (!rec || !rec.confirmed) return;
     // Exactly once: anything at or below the last delivered offset was already delivered.
     if (rec.offset !== undefined && f.o <= rec.offset) return;
@@ -531,8 +531,8 @@ export class Client extends EventEmitter<ClientEvents> {
     }
   }
 
-  private confirmed(f: SubscribedFrame): void {
-    const rec = this.channels.get(f.ch);
+  #confirmed(f: SubscribedFrame): void {
+    const rec = this.#channels.get(f.ch);
     if (!rec || rec.subId !== f.id) return;
     if (f.gap) {
       const lastOffset = rec.offset ?? 0;
@@ -548,27 +548,27 @@ export class Client extends EventEmitter<ClientEvents> {
     for (const sub of [...rec.subs]) sub._subscribed(f.r && !f.gap);
   }
 
-  private serverError(f: ErrorFrame): void {
-    if (this.publisher.fail(f)) return;
+  #serverError(f: ErrorFrame): void {
+    if (this.#publisher.fail(f)) return;
     const err = new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry });
     if (typeof f.id === 'number') {
-      for (const rec of this.channels.values()) {
+      for (const rec of this.#channels.values()) {
         if (rec.subId !== f.id) continue;
-        this.channels.delete(rec.name);
+        this.#channels.delete(rec.name);
         for (const sub of [...rec.subs]) sub._failed(err);
         return;
       }
       return;
     }
-    if (f.code === 'SERVER_SHUTTING_DOWN') this.retryHint = f.retry;
+    if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', err);
   }
 
-  private leave(channel: string, sub: AnySub): void {
-    const rec = this.channels.get(channel);
+  #leave(channel: string, sub: AnySub): void {
+    const rec = this.#channels.get(channel);
     if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
-    this.channels.delete(channel);
-    this.link?.transport.send([{ t: 'unsub', ch: channel }]);
+    this.#channels.delete(channel);
+    this.#link?.transport.send([{ t: 'unsub', ch: channel }]);
   }
 }
 
