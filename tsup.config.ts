@@ -44,7 +44,7 @@ export default defineConfig([
     format: ['iife'],
     globalName: 'Anywire',
     platform: 'browser',
-    target: 'es2020',
+    target: 'es2022',
     minify: true,
     sourcemap: true,
     noExternal: [/.*/],
