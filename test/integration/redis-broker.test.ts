@@ -33,11 +33,14 @@ describe('redisBroker', () => {
   });
 
   it('stores a publish retried with the same id once and returns the original offset', async () => {
-    const { broker } = await setup();
+    const { broker, prefix } = await setup();
     const first = await broker.publish('ch', '"a"', { id: 'p1', history });
     await broker.publish('ch', '"b"', { history });
     const again = await broker.publish('ch', '"a"', { id: 'p1', history });
     expect(again).toEqual(first);
+    // A retry that lands on another server (the client reconnected elsewhere) is stored once too.
+    const { broker: other } = await setup(prefix);
+    expect(await other.publish('ch', '"a"', { id: 'p1', history })).toEqual(first);
     const h = await broker.history('ch', { epoch: first.epoch, offset: 0 });
     expect(h.messages.map((m) => m.payload)).toEqual(['"a"', '"b"']);
     expect(h.top).toBe(2);
