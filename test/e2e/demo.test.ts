@@ -51,9 +51,10 @@ async function open(context: BrowserContext, url: string): Promise<{ page: Page;
   return { page, errors };
 }
 
+// Generous: after a restart the client's backoff (up to 10 s between attempts) decides when it is back.
 const connected = (page: Page) =>
   page.waitForFunction(() => (window as unknown as { demo: { client: { state: string } } }).demo.client.state === 'connected', undefined, {
-    timeout: 30_000,
+    timeout: 60_000,
   });
 
 async function send(page: Page, text: string): Promise<void> {
