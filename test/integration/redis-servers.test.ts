@@ -114,4 +114,32 @@ describe('several servers on one Redis', () => {
     }
     expect(b.server.connectionCount).toBe(2);
   });
+
+  it('survives a reconnect storm: every client resumes on the other server, exactly once and in order, while it publishes', async () => {
+    const { servers } = await cluster(2);
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const proxy = await startTcpProxy(a.port);
+    onCleanup(() => proxy.close());
+    const viaProxy = `http://127.0.0.1:${proxy.port}${a.server.path}`;
+    const clients = Array.from({ length: 60 }, () => makeClient(viaProxy, { ...fast, transports: ['websocket'] }));
+    await Promise.all(clients.map((c) => c.connect()));
+    const subs = clients.map((c) => collect(c, 'storm'));
+    await Promise.all(subs.map((s) => s.sub.ready));
+    for (let i = 1; i <= 10; i++) await b.server.publish('storm', i);
+
+    // Everyone moves to B at once while B keeps publishing.
+    proxy.setTargets(b.port);
+    const publishing = (async () => {
+      for (let i = 11; i <= 40; i++) await b.server.publish('storm', i);
+    })();
+    await a.server.close();
+    await publishing;
+    await Promise.all(clients.map((c) => waitForState(c, 'connected')));
+    for (const s of subs) {
+      await vi.waitFor(() => expect(s.got.length).toBeGreaterThanOrEqual(40));
+      expect(s.offsets()).toEqual(range(1, 40));
+      expect(s.data()).toEqual(range(1, 40));
+    }
+    expect(b.server.connectionCount).toBe(60);
+  });
 });
