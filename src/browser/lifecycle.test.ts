@@ -139,6 +139,19 @@ describe('browser lifecycle', () => {
     expect(server.transports[0]!.sent).toContainEqual({ t: 'ping' });
   });
 
+  it('pageshow from the back-forward cache reconnects now; a fresh load does not', async () => {
+    const server = fakeServer({ up: false });
+    const c = start(server.factory);
+    await stateIs(c, 'reconnecting');
+    server.state.up = true;
+    const pageshow = (persisted: boolean) => Object.defineProperty(new Event('pageshow'), 'persisted', { value: persisted });
+    window.dispatchEvent(pageshow(false));
+    expect(server.transports).toHaveLength(1);
+    window.dispatchEvent(pageshow(true));
+    await stateIs(c, 'connected');
+    expect(server.transports).toHaveLength(2);
+  });
+
   it('close() removes the listeners', async () => {
     const server = fakeServer({ up: false });
     const add = vi.spyOn(window, 'addEventListener');
