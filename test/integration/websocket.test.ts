@@ -536,6 +536,45 @@ describe('attach()', () => {
   });
 });
 
+describe('two anywire servers on one http server', () => {
+  it('closing one leaves the app and the other one working, each request answered once', async () => {
+    const seen: string[] = [];
+    const http = createHttpServer((req, res) => {
+      seen.push(req.url!);
+      res.end(`app: ${req.url}`);
+    });
+    const errors: unknown[] = [];
+    http.on('clientError', (e) => errors.push(e));
+    const a = createServer({ path: '/a' });
+    const b = createServer({ path: '/b' });
+    a.attach(http);
+    b.attach(http);
+    const port = await listen(http);
+    onCleanup(
+      () =>
+        new Promise<void>((resolve) => {
+          http.closeAllConnections();
+          http.close(() => resolve());
+        }),
+    );
+    onCleanup(() => b.close());
+    onCleanup(() => a.close());
+    const base = `http://127.0.0.1:${port}`;
+    expect(await fetchText(`${base}/x`)).toEqual({ status: 200, body: 'app: /x' });
+    expect((await fetchText(`${base}/a/client.js`)).status).toBe(200);
+
+    await a.close();
+    expect(await fetchText(`${base}/x`)).toEqual({ status: 200, body: 'app: /x' });
+    // /a is the app's again; /b still anywire's.
+    expect(await fetchText(`${base}/a/client.js`)).toEqual({ status: 200, body: 'app: /a/client.js' });
+    expect((await fetchText(`${base}/b/client.js`)).status).toBe(200);
+    expect(seen).toEqual(['/x', '/x', '/a/client.js']);
+    const c = client(`${base}/b`);
+    await c.subscribe('still').ready;
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('attach() before the app adds its own handler', () => {
   it('leaves other routes to a request listener added after attach()', async () => {
     const http = createHttpServer();

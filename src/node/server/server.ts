@@ -20,7 +20,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   private readonly core: ServerCore;
   private readonly ws: WebSocketHandler | undefined;
   private readonly http: HttpHandler;
-  private readonly attached = new Map<AnyHttpServer, { request: RequestListener; upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; previous: RequestListener[] }>();
+  private readonly attached = new Map<AnyHttpServer, { request: RequestListener; upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; previous: RequestListener[]; detach: () => void }>();
   private own: HttpServer | undefined;
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
@@ -66,8 +66,10 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     // Take over the 'request' listeners so other routes keep working while `path` is ours alone.
     const previous = server.listeners('request') as RequestListener[];
     server.removeAllListeners('request');
+    let detached = false;
     const request: RequestListener = (req, res) => {
-      if (this.owns(req.url)) return this.handleRequest(req, res);
+      // Once closed, a listener that a later attach() captured only passes requests through.
+      if (!detached && this.owns(req.url)) return this.handleRequest(req, res);
       if (previous.length === 0) {
         // A listener added after attach() (`http.on('request', app)`) answers other routes itself.
         if (server.listeners('request').length > 1) return;
@@ -85,7 +87,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     };
     server.on('request', request);
     server.on('upgrade', upgrade);
-    this.attached.set(server, { request, upgrade, previous });
+    this.attached.set(server, { request, upgrade, previous, detach: () => (detached = true) });
     return this;
   }
 
@@ -131,9 +133,14 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     await Promise.all([this.ws?.shutdown(retry), this.http.shutdown(retry)]);
     this.core.stopWheel();
     for (const [server, l] of this.attached) {
-      server.off('request', l.request);
       server.off('upgrade', l.upgrade);
-      if (server !== this.own) for (const p of l.previous) server.on('request', p);
+      l.detach();
+      // Give the captured listeners back only while ours is installed: if another attach() (a
+      // second anywire server) captured ours, ours stays inside it as a pass-through to them.
+      if (server.listeners('request').includes(l.request)) {
+        server.off('request', l.request);
+        if (server !== this.own) for (const p of l.previous) server.on('request', p);
+      }
     }
     this.attached.clear();
     if (this.own) {
