@@ -75,6 +75,8 @@ interface ChannelRecord {
   /** Id of the `sub` frame in flight or confirmed on the current link. */
   subId: number;
   confirmed: boolean;
+  /** Transient refusals (broker down, rate limited) since the last confirmation. */
+  retries: number;
 }
 
 export class Client extends EventEmitter<ClientEvents> {
@@ -165,7 +167,7 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     let rec = this.#channels.get(channel);
     if (!rec) {
-      rec = { name: channel, subs: new Set(), epoch: undefined, offset: undefined, subId: -1, confirmed: false };
+      rec = { name: channel, subs: new Set(), epoch: undefined, offset: undefined, subId: -1, confirmed: false, retries: 0 };
       this.#channels.set(channel, rec);
       rec.subs.add(sub as AnySub);
       if (this.#link) this.#link.transport.send([this.#subFrame(rec)]);
@@ -545,6 +547,7 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     rec.epoch = f.e;
     rec.confirmed = true;
+    rec.retries = 0;
     for (const sub of [...rec.subs]) sub._subscribed(f.r && !f.gap);
   }
 
@@ -554,6 +557,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (typeof f.id === 'number') {
       for (const rec of this.#channels.values()) {
         if (rec.subId !== f.id) continue;
+        if (f.code === 'BROKER_UNAVAILABLE' || f.code === 'RATE_LIMITED') return this.#retrySubscribe(rec, err);
         this.#channels.delete(rec.name);
         for (const sub of [...rec.subs]) sub._failed(err);
         return;
@@ -562,6 +566,19 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', err);
+  }
+
+  /** A transient refusal: the subscription stays `subscribing` and is asked again after a backoff. */
+  #retrySubscribe(rec: ChannelRecord, err: AnywireError): void {
+    this.emit('error', err);
+    const id = rec.subId;
+    const policy = this.#opts.reconnect || { minDelay: 500, maxDelay: 10_000, factor: 2, jitter: 0.5, maxAttempts: Infinity };
+    const delay = Math.max(err.retryAfter ?? 0, backoffDelay(policy, rec.retries++));
+    setTimeout(() => {
+      // Only if nothing newer happened: same record, same request, same link.
+      const link = this.#link;
+      if (link && this.#channels.get(rec.name) === rec && rec.subId === id) link.transport.send([this.#subFrame(rec)]);
+    }, delay);
   }
 
   #leave(channel: string, sub: AnySub): void {

@@ -160,3 +160,54 @@ describe('reconnection', () => {
     c.close();
   });
 });
+
+describe('transient subscribe refusals', () => {
+  it('BROKER_UNAVAILABLE on subscribe is retried with backoff, not final', async () => {
+    let handlers: TransportHandlers | undefined;
+    let refusals = 2;
+    const subs: ClientFrame[] = [];
+    const factory: TransportFactory = {
+      name: 'websocket',
+      create: () => ({
+        name: 'websocket',
+        duplex: true,
+        open: (h) => ((handlers = h), Promise.resolve()),
+        send: (frames) => {
+          for (const f of frames) {
+            if (f.t === 'connect') queueMicrotask(() => handlers!.onFrames([{ t: 'welcome', v: 1, sid: 's', hb: 60_000, max: 1000 }]));
+            if (f.t !== 'sub') continue;
+            subs.push(f);
+            const reply =
+              refusals-- > 0
+                ? { t: 'err' as const, code: 'BROKER_UNAVAILABLE', msg: 'redis down', id: f.id, ch: f.ch }
+                : { t: 'subd' as const, id: f.id, ch: f.ch, e: 'e1', o: 0, r: false };
+            queueMicrotask(() => handlers!.onFrames([reply]));
+          }
+        },
+        close: () => {},
+      }),
+    };
+    const c = createCoreClient(
+      { url: 'http://x', transports: ['websocket'], reconnect: { minDelay: 100, factor: 2, jitter: 0 } },
+      { runtime: {}, factories: { websocket: factory } },
+    );
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.code));
+    const sub = c.subscribe('news');
+    let ready = false;
+    void sub.ready.then(() => (ready = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(subs).toHaveLength(1);
+    expect(sub.state).toBe('subscribing');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(subs).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(subs).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(subs).toHaveLength(3);
+    expect(ready).toBe(true);
+    expect(sub.state).toBe('subscribed');
+    expect(errors).toEqual(['BROKER_UNAVAILABLE', 'BROKER_UNAVAILABLE']);
+    c.close();
+  });
+});
