@@ -351,6 +351,25 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
   });
 });
 
+describe('POST /send', () => {
+  it('answers every frame promptly, rate-limited ones included', async () => {
+    const { url } = await startServer({ rateLimit: 5 });
+    const sid = await sessionId(url, 'polling');
+    const frames = [
+      ...Array.from({ length: 8 }, (_, i) => ({ t: 'pub', id: `p${i}`, ch: 'rl', d: i })),
+      { t: 'ping' },
+      { t: 'ping' },
+      { t: 'sub', id: 7, ch: 'rl' },
+    ];
+    const res = await post(url, 'send', { sid, frames });
+    const answers = (await res.json()) as { t: string; code?: string; id?: string | number }[];
+    expect(answers.filter((a) => a.t === 'ack')).toHaveLength(5);
+    expect(answers.filter((a) => a.t === 'err' && a.code === 'RATE_LIMITED')).toHaveLength(3);
+    expect(answers.filter((a) => a.t === 'pong')).toHaveLength(2);
+    expect(answers).toContainEqual(expect.objectContaining({ t: 'err', code: 'BAD_REQUEST', id: 7 }));
+  });
+});
+
 describe('long polling', () => {
   it('answers a poll with an empty batch at the timeout, and the client polls again', async () => {
     const server = createServer({ longPollTimeout: 150 });

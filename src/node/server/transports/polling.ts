@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientFrame } from '../../../core/frames.js';
 import type { ServerCore } from '../core.js';
 import { sendJson } from '../http-util.js';
-import { decodeClientValue, type ErrorReply } from '../inbound.js';
+import { decodeClientValue } from '../inbound.js';
 import type { Session } from '../session.js';
 import { closeBody, connectBody, pollBody, sendBody } from './envelopes.js';
 import { CollectSink, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
@@ -102,13 +102,15 @@ export class PollingHandler {
     if (!claims) return;
     const inbound = decodeClientValue(body.data.frames);
     if (inbound.violation) return sendJson(res, 400, { code: 'BAD_REQUEST', message: inbound.violation }, cors);
-    const replies: ErrorReply[] = [...inbound.errors];
+    const replies: object[] = [...inbound.errors];
     const frames: ClientFrame[] = [];
     let waiting = 0;
     for (const f of inbound.frames) {
-      if (f.t === 'pub' || f.t === 'ping') {
+      if (f.t === 'pub') {
         frames.push(f);
         waiting++;
+      } else if (f.t === 'ping') {
+        replies.push({ t: 'pong' });
       } else if (f.t === 'sub') {
         replies.push({ t: 'err', code: 'BAD_REQUEST', msg: 'subscriptions travel in the cursor of a poll or stream, not by /send', id: f.id });
       } else if (f.t !== 'pong') {
@@ -119,7 +121,7 @@ export class PollingHandler {
     for (const r of replies) sink.frame(r);
     const session: Session = this.sessions.session(claims, sink, 'polling');
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // Each pub gets one answer (ack or err) and each ping one pong; none may be missing for long.
+    // Each pub gets one answer (ack, or err when refused or rate limited); none may be missing for long.
     const answered =
       waiting === 0
         ? Promise.resolve()
