@@ -155,6 +155,8 @@ function connCap(system) {
   const http = system.transport !== 'websocket' && system.kind !== 'ws';
   if (quick && http) return { cap: 100, why: 'quick mode: HTTP transports at 100 at most' };
   if (system.transport === 'polling' && system.kind === 'anywire') return { cap: 2000, why: 'short polling stops at 2,000 clients' };
+  // 5,000 XHR-polling Socket.IO clients per Node process never all answered a broadcast within 20 s.
+  if (system.transport === 'polling' && system.kind === 'socketio') return { cap: 2000, why: 'Socket.IO long polling stops at 2,000 clients' };
   return { cap: Infinity };
 }
 
@@ -215,6 +217,7 @@ async function connCase(system) {
     for (let i = 0; i < CLIENT_PROCS; i++) clients.push(await clientProc(track, system));
     let have = 0;
     let k = 0;
+    let fanoutFailed = false;
     const { cap, why } = connCap(system);
     for (const stage0 of config.stages) {
           // Over the cap, memory per connection is measured at the cap; fan-out (not comparable) is not.
@@ -228,18 +231,26 @@ async function connCase(system) {
       const share = clients.map((_, i) => Math.floor(add / clients.length) + (i < add % clients.length ? 1 : 0));
       await Promise.all(clients.map((c, i) => c.call('connect', { system: system.name, url, count: share[i], concurrency: 50 }, config.connTimeout)));
       have = stage.n;
-      if (stage.fanout) {
+      if (stage.fanout && !fanoutFailed) {
         const times = [];
-        for (let b = 0; b < config.broadcasts; b++) {
-          const kk = ++k;
-          const waits = clients.map((c) => c.call('expect', { k: kk, timeout: 20_000 }, 25_000));
-          const { t0 } = await srv.call('broadcast', { k: kk });
-          const got = await Promise.all(waits);
-          const last = got.reduce((m, g) => (BigInt(g.last) > m ? BigInt(g.last) : m), 0n);
-          times.push(Number(last - BigInt(t0)) / 1e6);
-          await new Promise((r) => setTimeout(r, 50));
+        try {
+          for (let b = 0; b < config.broadcasts; b++) {
+            const kk = ++k;
+            const waits = clients.map((c) => c.call('expect', { k: kk, timeout: 20_000 }, 25_000));
+            const { t0 } = await srv.call('broadcast', { k: kk });
+            const got = await Promise.all(waits);
+            const last = got.reduce((m, g) => (BigInt(g.last) > m ? BigInt(g.last) : m), 0n);
+            times.push(Number(last - BigInt(t0)) / 1e6);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          out[stage.fanout] = R.median(times);
+        } catch (err) {
+          // A broadcast that never reaches everyone is a finding, not a reason to lose the memory figures.
+          fanoutFailed = true;
+          const msg = `${system.name} fan-out to ${stage.n}: ${String(err?.message ?? err).split('\n')[0]}`;
+          errors.push(msg);
+          console.log(`  FAILED ${msg}`);
         }
-        out[stage.fanout] = R.median(times);
       }
       if (stage.memory) {
         const m = await srv.call('mem');
@@ -374,7 +385,9 @@ writeFileSync(`${resultsDir}/${quick ? 'quick-' : ''}${stamp}.json`, JSON.string
 if (profile) console.log(`cpu profiles in ${profDir}`);
 
 if (write) writeDocs();
-process.exit(errors.length ? 1 : 0);
+// Failures of the systems under test are findings, printed and written down; the run itself
+// fails only when the yardstick (raw ws) or the harness did.
+process.exit(errors.some((e) => /(^| )ws (pipe|conns|fan-out)|^bundle:/.test(e)) ? 1 : 0);
 
 // ---- docs/benchmarks.md -----------------------------------------------------------------------
 
