@@ -13,11 +13,3 @@ export const polling: TransportFactory = {
   create: (ctx) =>
     new PollTransport(ctx, { name: 'polling', path: 'poll', interval: ctx.pollInterval ?? defaultInterval }),
 };
-
-/**
- * `polling` with the client's interval, for an entry point whose core does not (yet) pass
- * `pollInterval` in the transport context; a context value wins.
- */
-export function pollingWith(interval: number | undefined): TransportFactory {
-  return { name: 'polling', create: (ctx) => polling.create({ ...ctx, pollInterval: ctx.pollInterval ?? interval }) };
-}

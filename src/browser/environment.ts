@@ -4,11 +4,7 @@ import type { TransportFactory, WebSocketConstructor } from '../adapters/types.j
 import type { ClientEnvironment } from '../core/client.js';
 import { browserLifecycle } from './lifecycle.js';
 
-/**
- * `pollInterval` reaches the transports through their context (short polling reads it), whatever
- * the core passes.
- */
-export function browserEnvironment(transports: readonly TransportFactory[], pollInterval: number | undefined): ClientEnvironment {
+export function browserEnvironment(transports: readonly TransportFactory[]): ClientEnvironment {
   const env: ClientEnvironment = {
     runtime: {
       WebSocket: typeof WebSocket === 'function' ? (WebSocket as unknown as WebSocketConstructor) : undefined,
@@ -16,9 +12,7 @@ export function browserEnvironment(transports: readonly TransportFactory[], poll
     },
     factories: {},
   };
-  for (const t of transports) {
-    env.factories[t.name] = { name: t.name, create: (ctx) => t.create({ ...ctx, pollInterval: ctx.pollInterval ?? pollInterval }) };
-  }
+  for (const t of transports) env.factories[t.name] = t;
   const lifecycle = browserLifecycle();
   if (lifecycle) env.lifecycle = lifecycle;
   return env;

@@ -16,5 +16,5 @@ export * from '../core/public.js';
 
 /** Creates a client; see ClientOptions for every option and its default. */
 export function createClient(options: ClientOptions): Client {
-  return createCoreClient(options, browserEnvironment([websocket, sse, longPolling, polling], options.pollInterval));
+  return createCoreClient(options, browserEnvironment([websocket, sse, longPolling, polling]));
 }

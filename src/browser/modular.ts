@@ -32,6 +32,6 @@ export function createClient(options: ClientOptions, setup: ModularSetup): Clien
   if (transports.length === 0) throw new TypeError('anywire: createClient(options, { transports }) needs at least one transport');
   return createCoreClient(
     { ...options, transports: options.transports ?? transports.map((t) => t.name) },
-    browserEnvironment(transports, options.pollInterval),
+    browserEnvironment(transports),
   );
 }

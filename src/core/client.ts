@@ -283,7 +283,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const factory = this.#env.factories[name];
     if (!factory) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'not included in this build'));
     const gen = ++this.#gen;
-    const transport = factory.create({ url: this.#opts.url, runtime: this.#env.runtime, token });
+    const transport = factory.create({ url: this.#opts.url, runtime: this.#env.runtime, token, pollInterval: this.#opts.pollInterval });
     const local = new AbortController();
     return new Promise<Link>((resolve, reject) => {
       let link: Link | undefined;
@@ -435,17 +435,18 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#closedByUser) return;
     const hint = info.retryAfter ?? this.#retryHint;
     this.#retryHint = undefined;
-    this.#scheduleReconnect(info.reason, hint);
+    // An expired or unknown HTTP session is not an outage: start a new session at once.
+    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID');
   }
 
-  #scheduleReconnect(reason: string, retryAfter?: number): void {
+  #scheduleReconnect(reason: string, retryAfter?: number, immediate = false): void {
     const policy = this.#opts.reconnect;
     if (!policy) return this.#setState('disconnected', reason);
     if (this.#attempt >= policy.maxAttempts) {
       return this.#setState('disconnected', `gave up after ${this.#attempt} attempts: ${reason}`);
     }
     this.#setState('reconnecting', reason);
-    const delay = Math.max(retryAfter ?? 0, backoffDelay(policy, this.#attempt));
+    const delay = immediate && this.#attempt === 0 ? 0 : Math.max(retryAfter ?? 0, backoffDelay(policy, this.#attempt));
     this.#attempt++;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {

@@ -7,7 +7,7 @@ import type { WebSocketConstructor } from '../adapters/types.js';
 import { websocket } from '../adapters/websocket.js';
 import { sse } from '../adapters/sse.js';
 import { longPolling } from '../adapters/long-polling.js';
-import { pollingWith } from '../adapters/polling.js';
+import { polling } from '../adapters/polling.js';
 import { createCoreClient, type Client } from '../core/client.js';
 import type { ClientOptions } from '../core/options.js';
 
@@ -36,6 +36,6 @@ export function createClient(options: NodeClientOptions): Client {
   const { WebSocket: CustomWebSocket, ...core } = options;
   return createCoreClient(core, {
     runtime: { WebSocket: (CustomWebSocket ?? WebSocket) as unknown as WebSocketConstructor, fetch: globalThis.fetch },
-    factories: { websocket, sse, 'long-polling': longPolling, polling: pollingWith(core.pollInterval) },
+    factories: { websocket, sse, 'long-polling': longPolling, polling },
   });
 }

@@ -30,8 +30,6 @@ export function createClient(options: NodeClientOptions, setup: ModularSetup): C
     runtime: { WebSocket: (CustomWebSocket ?? WebSocket) as unknown as WebSocketConstructor, fetch: globalThis.fetch },
     factories: {},
   };
-  for (const t of transports) {
-    env.factories[t.name] = { name: t.name, create: (ctx) => t.create({ ...ctx, pollInterval: ctx.pollInterval ?? core.pollInterval }) };
-  }
+  for (const t of transports) env.factories[t.name] = t;
   return createCoreClient({ ...core, transports: core.transports ?? transports.map((t) => t.name) }, env);
 }

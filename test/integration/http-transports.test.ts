@@ -306,28 +306,6 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect(open.headers.get('access-control-allow-credentials')).toBeNull();
   });
 
-  // SSE's bound is the slow-consumer cut (a stream is not answered in parts).
-  it.skipIf(transport === 'sse')('bounds what one answer holds; the rest follows from the advanced cursor, in order', async () => {
-    // 8 KB per answer at most; 300 messages of ~100 bytes replayed after a reconnect-like gap.
-    const { server, url } = await startServer({ maxBufferedBytes: 8 * 1024 });
-    const sid = await sessionId(url, transport);
-    const path = endpoint[transport];
-    const first = post(url, path, { sid, subs: [{ id: 1, ch: 'big' }] });
-    const [subd] = (await (await first).json()) as { e: string; o: number }[];
-    let cursor = { id: 1, ch: 'big', since: { e: subd!.e, o: subd!.o }, q: true };
-    for (let i = 1; i <= 300; i++) await server.publish('big', { i, pad: 'x'.repeat(80) });
-    const offsets: number[] = [];
-    let answers = 0;
-    while (offsets.length < 300 && answers < 300) {
-      const res = await post(url, path, { sid, subs: [cursor] });
-      const frames = (await res.json()) as { t: string; o: number }[];
-      answers++;
-      for (const f of frames) if (f.t === 'msg') offsets.push(f.o);
-      if (offsets.length) cursor = { ...cursor, since: { e: cursor.since.e, o: offsets.at(-1)! } };
-    }
-    expect(offsets).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-    expect(answers).toBeGreaterThan(2);
-  });
 
   it('calls authorize once per session and channel, not once per request', async () => {
     const asked: string[] = [];
@@ -348,6 +326,31 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     await vi.waitFor(() => expect(got).toHaveLength(10));
     expect(asked.filter((a) => a === 'subscribe:cached')).toHaveLength(1);
     expect(asked.filter((a) => a === 'publish:cached')).toHaveLength(1);
+  });
+});
+
+// Polls answer in bounded parts. SSE is not answered in parts: its bound is the slow-consumer cut.
+describe.each(['long-polling', 'polling'] as const)('%s answers', (transport) => {
+  it('bounds what one answer holds; the rest follows from the advanced cursor, in order', async () => {
+    // 8 KB per answer at most; 300 messages of ~100 bytes replayed after a reconnect-like gap.
+    const { server, url } = await startServer({ maxBufferedBytes: 8 * 1024 });
+    const sid = await sessionId(url, transport);
+    const path = endpoint[transport];
+    const first = post(url, path, { sid, subs: [{ id: 1, ch: 'big' }] });
+    const [subd] = (await (await first).json()) as { e: string; o: number }[];
+    let cursor = { id: 1, ch: 'big', since: { e: subd!.e, o: subd!.o }, q: true };
+    for (let i = 1; i <= 300; i++) await server.publish('big', { i, pad: 'x'.repeat(80) });
+    const offsets: number[] = [];
+    let answers = 0;
+    while (offsets.length < 300 && answers < 300) {
+      const res = await post(url, path, { sid, subs: [cursor] });
+      const frames = (await res.json()) as { t: string; o: number }[];
+      answers++;
+      for (const f of frames) if (f.t === 'msg') offsets.push(f.o);
+      if (offsets.length) cursor = { ...cursor, since: { e: cursor.since.e, o: offsets.at(-1)! } };
+    }
+    expect(offsets).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(answers).toBeGreaterThan(2);
   });
 });
 
