@@ -5,26 +5,10 @@ import { startFaultProxy } from '../helpers/http-proxy.js';
 import { client, onCleanup, startServer, waitForState } from '../helpers/server.js';
 import { createServer } from '../../src/node/server/index.js';
 import type { TransportName } from '../../src/adapters/types.js';
+import { collector } from '../helpers/collector.js';
 
 const transports: TransportName[] = ['websocket', 'sse', 'long-polling', 'polling'];
 const fast = { minDelay: 20, maxDelay: 200, factor: 2, jitter: 0.5 };
-
-/** Collects a subscription's messages and resolves when `n` have arrived. */
-function collector<T>() {
-  const got: { data: T; offset: number }[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
-  return {
-    got,
-    handler: (data: T, meta: { offset: number }) => {
-      got.push({ data, offset: meta.offset });
-      for (const w of waiters) if (got.length >= w.n) w.resolve();
-    },
-    waitFor(n: number): Promise<void> {
-      if (got.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
-    },
-  };
-}
 
 describe.each(transports)('chaos over %s', (transport) => {
   it('delivers 2,000 messages exactly once and in order while every connection is cut again and again', async () => {

@@ -6,30 +6,13 @@ import type { Client } from '../../src/core/client.js';
 import { AnywireError } from '../../src/node/index.js';
 import type { ServerOptions } from '../../src/node/server/index.js';
 import { client as makeClient, startServer } from '../helpers/server.js';
+import { collector } from '../helpers/collector.js';
 
 const transports: TransportName[] = ['websocket', 'sse', 'long-polling', 'polling'];
 
 /** A client on one transport; polling asks every 50 ms so tests stay quick. */
 function client(url: string, transport: TransportName, options: Parameters<typeof makeClient>[1] = {}): Client {
   return makeClient(url, { transports: [transport], pollInterval: 50, ...options });
-}
-
-/** Collects a subscription's messages; `waitFor(n)` resolves once `n` have arrived. */
-function collector<T = unknown>() {
-  const got: { data: T; offset: number }[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
-  return {
-    got,
-    data: () => got.map((m) => m.data),
-    handler: (data: T, meta: { offset: number }) => {
-      got.push({ data, offset: meta.offset });
-      for (const w of waiters) if (got.length >= w.n) w.resolve();
-    },
-    waitFor(n: number): Promise<void> {
-      if (got.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
-    },
-  };
 }
 
 async function setup(transport: TransportName, options: ServerOptions = {}) {
