@@ -51,6 +51,17 @@ if (flag('--build') || !existsSync(`${ROOT}dist/index.js`) || !existsSync(`${ROO
 const DIST = `${ROOT}node_modules/.cache/anywire-bench/dist-${process.pid}/`;
 {
   const { cpSync, readdirSync, rmSync } = await import('node:fs');
+  // Copies left by runs that were killed (SIGKILL skips the exit handler).
+  const cache = `${ROOT}node_modules/.cache/anywire-bench/`;
+  for (const d of existsSync(cache) ? readdirSync(cache) : []) {
+    const pid = Number(/^dist-(\d+)$/.exec(d)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(cache + d, { recursive: true, force: true });
+    }
+  }
   let copied = false;
   for (let i = 0; i < 15 && !copied; i++) {
     try {
