@@ -6,7 +6,8 @@ interface Pending {
   frame: PublishFrame;
   resolve: (r: { offset: number }) => void;
   reject: (e: AnywireError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  /** Date.now() after which it rejects with TIMEOUT. */
+  deadline: number;
 }
 
 /**
@@ -15,7 +16,10 @@ interface Pending {
  * stores a retried id once.
  */
 export class Publisher {
+  /** In insertion order, which is deadline order: every publish has the same timeout. */
   private readonly pending = new Map<string, Pending>();
+  /** One timer for all publishes, armed for the oldest one's deadline (not one timer each). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly nonce = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
   private seq = 0;
 
@@ -39,13 +43,35 @@ export class Publisher {
     const id = `${this.nonce}-${++this.seq}`;
     const frame: PublishFrame = { t: 'pub', id, ch: channel, ...data };
     const promise = new Promise<{ offset: number }>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new AnywireError('TIMEOUT', `publish to "${channel}" was not acknowledged within ${this.timeout} ms`));
-      }, this.timeout);
-      this.pending.set(id, { frame, resolve, reject, timer });
+      this.pending.set(id, { frame, resolve, reject, deadline: Date.now() + this.timeout });
     });
+    this.arm();
     return { frame, promise };
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    const first = this.pending.values().next().value;
+    if (!first) return;
+    this.timer = setTimeout(() => this.expire(), Math.max(1, first.deadline - Date.now()));
+  }
+
+  /** Nothing left to time out: no timer keeps a Node process alive. */
+  private idle(): void {
+    if (this.pending.size > 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) break;
+      this.pending.delete(id);
+      p.reject(new AnywireError('TIMEOUT', `publish to "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
+    }
+    this.arm();
   }
 
   /** Every unacknowledged frame, oldest first: sent again after a (re)connect. */
@@ -57,7 +83,7 @@ export class Publisher {
     const p = this.pending.get(frame.id);
     if (!p) return;
     this.pending.delete(frame.id);
-    clearTimeout(p.timer);
+    this.idle();
     p.resolve({ offset: frame.o });
   }
 
@@ -67,16 +93,15 @@ export class Publisher {
     const p = this.pending.get(frame.id);
     if (!p) return false;
     this.pending.delete(frame.id);
-    clearTimeout(p.timer);
+    this.idle();
     p.reject(new AnywireError(frame.code as Code, frame.msg, { retryAfter: frame.retry }));
     return true;
   }
 
   rejectAll(code: Code, message: string): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new AnywireError(code, message));
-    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const p of this.pending.values()) p.reject(new AnywireError(code, message));
     this.pending.clear();
   }
 }

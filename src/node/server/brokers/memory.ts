@@ -19,7 +19,10 @@ interface ChannelState {
 }
 
 export interface MemoryBrokerOptions {
-  /** Publish ids remembered for de-duplication. Default: 100000. */
+  /**
+   * Bound on remembered publish ids. A retried id is recognised while it is among the newest
+   * `maxDedupIds / 2` ids and younger than the history ttl (at least 60 s). Default: 100000.
+   */
   maxDedupIds?: number;
 }
 
@@ -27,7 +30,15 @@ class MemoryBroker implements Broker {
   readonly healthy = true;
   private readonly channels = new Map<string, ChannelState>();
   private readonly listeners = new Map<string, Set<BrokerListener>>();
-  private readonly seen = new Map<string, { epoch: string; offset: number; at: number; ttl: number }>();
+  /**
+   * Remembered publish ids in two generations: a lookup checks both, and when the newer one holds
+   * half the window or is older than the de-duplication ttl, the older is dropped whole. O(1) per
+   * publish, no object or timer per id (the stored message carries epoch and offset).
+   */
+  private ids = new Map<string, BrokerMessage>();
+  private oldIds = new Map<string, BrokerMessage>();
+  private idsSince = Date.now();
+  private idsTtl = 60_000;
   private readonly maxIds: number;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
@@ -41,8 +52,8 @@ class MemoryBroker implements Broker {
     const now = Date.now();
     const key = options.id === undefined ? undefined : `${channel}\u0000${options.id}`;
     if (key !== undefined) {
-      const prior = this.seen.get(key);
-      if (prior && now - prior.at < prior.ttl) return { epoch: prior.epoch, offset: prior.offset };
+      const prior = this.ids.get(key) ?? this.oldIds.get(key);
+      if (prior && this.channels.get(channel)?.epoch === prior.epoch) return { epoch: prior.epoch, offset: prior.offset };
     }
     const state = this.channel(channel);
     const message: BrokerMessage = { channel, epoch: state.epoch, offset: ++state.top, payload };
@@ -51,8 +62,9 @@ class MemoryBroker implements Broker {
     state.lastPublish = now;
     this.trim(state, options.history.size, now);
     if (key !== undefined) {
-      this.seen.set(key, { epoch: state.epoch, offset: message.offset, at: now, ttl: Math.max(options.history.ttl, 60_000) });
-      if (this.seen.size > this.maxIds) this.evictIds();
+      this.idsTtl = Math.max(options.history.ttl, 60_000);
+      if (this.ids.size >= this.maxIds / 2 || now - this.idsSince > this.idsTtl) this.rotateIds(now);
+      this.ids.set(key, message);
     }
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
@@ -114,18 +126,10 @@ class MemoryBroker implements Broker {
     }
   }
 
-  /**
-   * Forgets the oldest tenth of the remembered publish ids at once. Evicting one per publish looked
-   * cheap but is O(n): a Map iterator walks every deleted slot before the first live key, which
-   * made every publish past `maxDedupIds` slower than the last (a third of the server's CPU in the
-   * throughput bench).
-   */
-  private evictIds(): void {
-    let drop = this.seen.size - Math.floor(this.maxIds * 0.9);
-    for (const key of this.seen.keys()) {
-      if (drop-- <= 0) break;
-      this.seen.delete(key);
-    }
+  private rotateIds(now: number): void {
+    this.oldIds = this.ids;
+    this.ids = new Map();
+    this.idsSince = now;
   }
 
   /** Forgets idle channels whose history expired; they come back with a new epoch. */
@@ -137,7 +141,8 @@ class MemoryBroker implements Broker {
         this.channels.delete(name);
       }
     }
-    for (const [key, seen] of this.seen) if (now - seen.at > seen.ttl) this.seen.delete(key);
+    // Without publishes nothing rotates on publish: age the ids out here too.
+    if (now - this.idsSince > this.idsTtl && this.ids.size + this.oldIds.size > 0) this.rotateIds(now);
   }
 }
 
