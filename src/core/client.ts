@@ -2,20 +2,19 @@
 // recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
 // point (src/browser, src/node).
 import { EventEmitter } from 'eventemitter3';
-import type { Runtime, Transport, TransportFactory, TransportName, CloseInfo } from '../adapters/types.js';
+import type { CloseInfo, Runtime, TransportFactory, TransportName } from '../adapters/types.js';
 import { backoffDelay } from './backoff.js';
 import type { Code } from './codes.js';
-import { AnywireError } from './errors.js';
+import { AnywireError, errorMessage } from './errors.js';
+import { openLink, type Link } from './handshake.js';
 import {
   CHANNEL_PATTERN,
-  PROTOCOL_VERSION,
   asBytes,
   type ClientFrame,
   type ErrorFrame,
   type MessageFrame,
   type ServerFrame,
   type SubscribedFrame,
-  type WelcomeFrame,
 } from './frames.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { Publisher } from './publisher.js';
@@ -52,18 +51,6 @@ export interface LifecycleHooks {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 type AnySub = Subscription<any>;
-
-/** One open transport that completed the handshake. */
-interface Link {
-  transport: Transport;
-  gen: number;
-  welcome: WelcomeFrame;
-  lastSeen: number;
-  /** Batches received; a health check compares it before and after its ping. */
-  received: number;
-  /** Frames that arrived with or after the welcome, before the link was adopted. */
-  early: ServerFrame[];
-}
 
 /** Recovery position and subscribers of one channel. */
 interface ChannelRecord {
@@ -282,63 +269,14 @@ export class Client extends EventEmitter<ClientEvents> {
   #openRung(name: TransportName, token: string | undefined, signal: AbortSignal): Promise<Link> {
     const factory = this.#env.factories[name];
     if (!factory) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'not included in this build'));
-    const gen = ++this.#gen;
     const transport = factory.create({ url: this.#opts.url, runtime: this.#env.runtime, token, pollInterval: this.#opts.pollInterval });
-    const local = new AbortController();
-    return new Promise<Link>((resolve, reject) => {
-      let link: Link | undefined;
-      const fail = (err: AnywireError) => {
-        if (link) return;
-        link = undefined;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        local.abort();
-        transport.close();
-        reject(err);
-      };
-      const onAbort = () => fail(new AnywireError('CLOSED', 'client closed'));
-      signal.addEventListener('abort', onAbort);
-      const timer = setTimeout(
-        () => fail(new AnywireError('TIMEOUT', `no handshake within ${this.#opts.connectTimeout} ms`)),
-        this.#opts.connectTimeout,
-      );
-      transport
-        .open(
-          {
-            onFrames: (frames) => {
-              if (link) {
-                if (this.#link !== link) link.early.push(...frames);
-                return this.#onFrames(gen, frames);
-              }
-              const i = frames.findIndex((f) => f.t === 'welcome' || f.t === 'err');
-              const first = frames[i];
-              if (!first) return;
-              if (first.t === 'err') {
-                return fail(new AnywireError(first.code as Code, first.msg, { retryAfter: first.retry }));
-              }
-              clearTimeout(timer);
-              signal.removeEventListener('abort', onAbort);
-              // Frames batched after the welcome wait on the link until it is adopted.
-              link = { transport, gen, welcome: first as WelcomeFrame, lastSeen: Date.now(), received: 0, early: frames.slice(i + 1) };
-              resolve(link);
-            },
-            onClose: (info) => {
-              if (!link) {
-                return fail(new AnywireError((info.code as Code) ?? 'DISCONNECTED', info.reason, { retryAfter: info.retryAfter }));
-              }
-              this.#onLinkClose(gen, info);
-            },
-          },
-          local.signal,
-        )
-        .then(
-          () => {
-            if (local.signal.aborted) return;
-            transport.send([{ t: 'connect', v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }]);
-          },
-          (err: unknown) =>
-            fail(err instanceof AnywireError ? err : new AnywireError('DISCONNECTED', errorMessage(err), { cause: err })),
-        );
+    return openLink(transport, ++this.#gen, token, this.#opts.connectTimeout, signal, {
+      frames: (link, frames) => {
+        // Frames that arrive before the link is adopted wait on it (a probe's, or a batch's tail).
+        if (this.#link !== link) link.early.push(...frames);
+        else this.#onFrames(link.gen, frames);
+      },
+      close: (link, info) => this.#onLinkClose(link.gen, info),
     });
   }
 
@@ -588,10 +526,6 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#channels.delete(channel);
     this.#link?.transport.send([{ t: 'unsub', ch: channel }]);
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Creates a client; the entry points (browser, Node) supply the environment. */

@@ -13,3 +13,8 @@ export class AnywireError extends Error {
     this.retryAfter = options?.retryAfter;
   }
 }
+
+/** The message of anything thrown. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
