@@ -3,18 +3,17 @@
 // point (src/browser, src/node).
 import { EventEmitter } from 'eventemitter3';
 import type { CloseInfo, Runtime, TransportFactory, TransportName } from '../adapters/types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, defaultReconnect } from './backoff.js';
+import { Channels, type AnySub } from './channels.js';
 import type { Code } from './codes.js';
-import { AnywireError, errorMessage } from './errors.js';
+import { AnywireError } from './errors.js';
 import { openLink, type Link } from './handshake.js';
 import {
   CHANNEL_PATTERN,
   asBytes,
   type ClientFrame,
   type ErrorFrame,
-  type MessageFrame,
   type ServerFrame,
-  type SubscribedFrame,
 } from './frames.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { Publisher } from './publisher.js';
@@ -49,23 +48,6 @@ export interface LifecycleHooks {
   resume(): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
-type AnySub = Subscription<any>;
-
-/** Recovery position and subscribers of one channel. */
-interface ChannelRecord {
-  name: string;
-  subs: Set<AnySub>;
-  epoch: string | undefined;
-  /** Last offset delivered to the app. */
-  offset: number | undefined;
-  /** Id of the `sub` frame in flight or confirmed on the current link. */
-  subId: number;
-  confirmed: boolean;
-  /** Transient refusals (broker down, rate limited) since the last confirmation. */
-  retries: number;
-}
-
 export class Client extends EventEmitter<ClientEvents> {
   readonly #opts: ResolvedOptions;
   readonly #env: ClientEnvironment;
@@ -73,7 +55,6 @@ export class Client extends EventEmitter<ClientEvents> {
   #_transport: TransportName | null = null;
   #link: Link | null = null;
   #gen = 0;
-  #subSeq = 0;
   #attempt = 0;
   /** Index in the ladder of the rung that last worked; passes start there. */
   #preferred = 0;
@@ -84,7 +65,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #closedByUser = false;
   /** The server's "reconnect after" hint from a SERVER_SHUTTING_DOWN or RATE_LIMITED frame. */
   #retryHint: number | undefined;
-  readonly #channels = new Map<string, ChannelRecord>();
+  readonly #channels: Channels;
   readonly #publisher: Publisher;
   #unhook: (() => void) | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,6 +77,15 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#opts = resolveOptions(options);
     this.#env = env;
     this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes);
+    this.#channels = new Channels({
+      send: (frames) => {
+        if (!this.#link) return false;
+        this.#link.transport.send(frames);
+        return true;
+      },
+      error: (err) => this.emit('error', err),
+      retryPolicy: this.#opts.reconnect || defaultReconnect,
+    });
     this.#unhook = env.lifecycle?.({
       online: () => this.#retryNow(),
       offline: () => this.#checkHealth(),
@@ -139,29 +129,17 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#passAbort?.abort();
     this.#dropLink();
     this.#publisher.rejectAll('CLOSED', 'client closed');
-    for (const rec of this.#channels.values()) {
-      rec.confirmed = false;
-      for (const sub of rec.subs) sub._subscribing();
-    }
+    this.#channels.suspend();
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#leave(channel, s as AnySub));
+    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub));
     if (!CHANNEL_PATTERN.test(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
     }
-    let rec = this.#channels.get(channel);
-    if (!rec) {
-      rec = { name: channel, subs: new Set(), epoch: undefined, offset: undefined, subId: -1, confirmed: false, retries: 0 };
-      this.#channels.set(channel, rec);
-      rec.subs.add(sub as AnySub);
-      if (this.#link) this.#link.transport.send([this.#subFrame(rec)]);
-    } else {
-      rec.subs.add(sub as AnySub);
-      if (rec.confirmed) queueMicrotask(() => sub._subscribed(false));
-    }
+    this.#channels.add(sub as AnySub);
     return sub;
   }
 
@@ -299,9 +277,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#preferred = this.#opts.transports.indexOf(link.transport.name);
     this.#setState('connected');
     this.#setTransport(link.transport.name);
-    const frames: ClientFrame[] = [];
-    for (const rec of this.#channels.values()) frames.push(this.#subFrame(rec));
-    frames.push(...this.#publisher.frames());
+    const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames()];
     if (frames.length) link.transport.send(frames);
     if (early.length) this.#onFrames(link.gen, early);
     this.#startHeartbeat(link);
@@ -340,13 +316,6 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#link === current) this.#scheduleProbe();
   }
 
-  #subFrame(rec: ChannelRecord): ClientFrame {
-    rec.subId = ++this.#subSeq;
-    rec.confirmed = false;
-    for (const sub of rec.subs) sub._subscribing();
-    const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    return since ? { t: 'sub', id: rec.subId, ch: rec.name, since } : { t: 'sub', id: rec.subId, ch: rec.name };
-  }
 
   #dropLink(clearTransport = true): void {
     clearTimeout(this.#probeTimer);
@@ -366,10 +335,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #onLinkClose(gen: number, info: CloseInfo): void {
     if (this.#link?.gen !== gen) return;
     this.#dropLink();
-    for (const rec of this.#channels.values()) {
-      rec.confirmed = false;
-      for (const sub of rec.subs) sub._subscribing();
-    }
+    this.#channels.suspend();
     if (this.#closedByUser) return;
     const hint = info.retryAfter ?? this.#retryHint;
     this.#retryHint = undefined;
@@ -434,10 +400,10 @@ export class Client extends EventEmitter<ClientEvents> {
     for (const f of frames) {
       switch (f.t) {
         case 'msg':
-          this.#deliver(f);
+          this.#channels.deliver(f);
           break;
         case 'subd':
-          this.#confirmed(f);
+          this.#channels.confirmed(f);
           break;
         case 'ack':
           this.#publisher.ack(f);
@@ -454,78 +420,15 @@ export class Client extends EventEmitter<ClientEvents> {
     }
   }
 
-  #deliver(f: MessageFrame): void {
-    const rec = this.#channels.get(f.ch);
-    if (!rec || !rec.confirmed) return;
-    // Exactly once: anything at or below the last delivered offset was already delivered.
-    if (rec.offset !== undefined && f.o <= rec.offset) return;
-    rec.offset = f.o;
-    const data = f.b ?? f.d;
-    const meta = { channel: f.ch, offset: f.o };
-    for (const sub of rec.subs) {
-      if (!sub.handler) continue;
-      try {
-        (sub.handler as MessageHandler<unknown>)(data, meta);
-      } catch (cause) {
-        this.emit('error', new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
-      }
-    }
-  }
 
-  #confirmed(f: SubscribedFrame): void {
-    const rec = this.#channels.get(f.ch);
-    if (!rec || rec.subId !== f.id) return;
-    if (f.gap) {
-      const lastOffset = rec.offset ?? 0;
-      for (const sub of rec.subs) sub.emit('gap', { channel: f.ch, reason: f.gap, lastOffset });
-      rec.offset = f.o;
-    } else if (f.r && rec.offset !== undefined && rec.epoch === f.e) {
-      rec.offset = Math.max(rec.offset, f.o);
-    } else {
-      rec.offset = f.o;
-    }
-    rec.epoch = f.e;
-    rec.confirmed = true;
-    rec.retries = 0;
-    for (const sub of [...rec.subs]) sub._subscribed(f.r && !f.gap);
-  }
 
   #serverError(f: ErrorFrame): void {
     if (this.#publisher.fail(f)) return;
-    const err = new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry });
-    if (typeof f.id === 'number') {
-      for (const rec of this.#channels.values()) {
-        if (rec.subId !== f.id) continue;
-        if (f.code === 'BROKER_UNAVAILABLE' || f.code === 'RATE_LIMITED') return this.#retrySubscribe(rec, err);
-        this.#channels.delete(rec.name);
-        for (const sub of [...rec.subs]) sub._failed(err);
-        return;
-      }
-      return;
-    }
+    if (typeof f.id === 'number') return this.#channels.refused(f as ErrorFrame & { id: number });
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
-    this.emit('error', err);
+    this.emit('error', new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry }));
   }
 
-  /** A transient refusal: the subscription stays `subscribing` and is asked again after a backoff. */
-  #retrySubscribe(rec: ChannelRecord, err: AnywireError): void {
-    this.emit('error', err);
-    const id = rec.subId;
-    const policy = this.#opts.reconnect || { minDelay: 500, maxDelay: 10_000, factor: 2, jitter: 0.5, maxAttempts: Infinity };
-    const delay = Math.max(err.retryAfter ?? 0, backoffDelay(policy, rec.retries++));
-    setTimeout(() => {
-      // Only if nothing newer happened: same record, same request, same link.
-      const link = this.#link;
-      if (link && this.#channels.get(rec.name) === rec && rec.subId === id) link.transport.send([this.#subFrame(rec)]);
-    }, delay);
-  }
-
-  #leave(channel: string, sub: AnySub): void {
-    const rec = this.#channels.get(channel);
-    if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
-    this.#channels.delete(channel);
-    this.#link?.transport.send([{ t: 'unsub', ch: channel }]);
-  }
 }
 
 /** Creates a client; the entry points (browser, Node) supply the environment. */
