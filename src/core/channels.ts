@@ -38,7 +38,11 @@ export class Channels {
   readonly #records = new Map<string, ChannelRecord>();
   #subSeq = 0;
 
-  constructor(private readonly host: ChannelsHost) {}
+  readonly #host: ChannelsHost;
+
+  constructor(host: ChannelsHost) {
+    this.#host = host;
+  }
 
   /** Adds a subscription; a channel's first one sends `sub` when a link is up. */
   add(sub: AnySub): void {
@@ -46,7 +50,7 @@ export class Channels {
     if (!rec) {
       rec = { name: sub.channel, subs: new Set([sub]), epoch: undefined, offset: undefined, subId: -1, confirmed: false, retries: 0 };
       this.#records.set(sub.channel, rec);
-      this.host.send([this.#subFrame(rec)]);
+      this.#host.send([this.#subFrame(rec)]);
     } else {
       rec.subs.add(sub);
       if (rec.confirmed) queueMicrotask(() => sub._subscribed(false));
@@ -58,7 +62,7 @@ export class Channels {
     const rec = this.#records.get(sub.channel);
     if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
     this.#records.delete(sub.channel);
-    this.host.send([{ t: 'unsub', ch: sub.channel }]);
+    this.#host.send([{ t: 'unsub', ch: sub.channel }]);
   }
 
   /** `sub` frames for every channel, resuming from what was delivered (a new link). */
@@ -87,7 +91,7 @@ export class Channels {
       try {
         (sub.handler as MessageHandler<unknown>)(data, meta);
       } catch (cause) {
-        this.host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
+        this.#host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
       }
     }
   }
@@ -126,12 +130,12 @@ export class Channels {
   }
 
   #retry(rec: ChannelRecord, err: AnywireError): void {
-    this.host.error(err);
+    this.#host.error(err);
     const id = rec.subId;
-    const delay = Math.max(err.retryAfter ?? 0, backoffDelay(this.host.retryPolicy, rec.retries++));
+    const delay = Math.max(err.retryAfter ?? 0, backoffDelay(this.#host.retryPolicy, rec.retries++));
     setTimeout(() => {
       // Only if nothing newer happened: same record, same request (a new link resubscribes anyway).
-      if (this.#records.get(rec.name) === rec && rec.subId === id) this.host.send([this.#subFrame(rec)]);
+      if (this.#records.get(rec.name) === rec && rec.subId === id) this.#host.send([this.#subFrame(rec)]);
     }, delay);
   }
 

@@ -30,58 +30,58 @@ export class Subscription<T = unknown> extends EventEmitter<SubscriptionEvents> 
   readonly channel: string;
   /** Resolves when the server first confirms; rejects with AnywireError (e.g. FORBIDDEN). */
   readonly ready: Promise<void>;
-  private _state: SubscriptionState = 'subscribing';
-  private settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
+  #_state: SubscriptionState = 'subscribing';
+  #settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
   /** @internal */
   readonly handler: MessageHandler<T> | undefined;
-  private readonly leave: (sub: Subscription<T>) => void;
+  readonly #leave: (sub: Subscription<T>) => void;
 
   /** @internal Created by `client.subscribe()`. */
   constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void) {
     super();
     this.channel = channel;
     this.handler = handler;
-    this.leave = leave;
+    this.#leave = leave;
     this.ready = new Promise<void>((resolve, reject) => {
-      this.settle = { resolve, reject };
+      this.#settle = { resolve, reject };
     });
     // An app that never awaits `ready` must not crash Node with an unhandled rejection.
     this.ready.catch(() => {});
   }
 
   get state(): SubscriptionState {
-    return this._state;
+    return this.#_state;
   }
 
   /** Stops delivery and tells the server when this was the channel's last subscription. */
   unsubscribe(): void {
-    if (this._state === 'unsubscribed') return;
-    this._state = 'unsubscribed';
-    this.settle?.reject(new AnywireError('CLOSED', `unsubscribed from "${this.channel}" before it was confirmed`));
-    this.settle = undefined;
-    this.leave(this);
+    if (this.#_state === 'unsubscribed') return;
+    this.#_state = 'unsubscribed';
+    this.#settle?.reject(new AnywireError('CLOSED', `unsubscribed from "${this.channel}" before it was confirmed`));
+    this.#settle = undefined;
+    this.#leave(this);
   }
 
   /** @internal */
   _subscribing(): void {
-    if (this._state === 'subscribed') this._state = 'subscribing';
+    if (this.#_state === 'subscribed') this.#_state = 'subscribing';
   }
 
   /** @internal */
   _subscribed(resumed: boolean): void {
-    if (this._state === 'unsubscribed') return;
-    this._state = 'subscribed';
-    this.settle?.resolve();
-    this.settle = undefined;
+    if (this.#_state === 'unsubscribed') return;
+    this.#_state = 'subscribed';
+    this.#settle?.resolve();
+    this.#settle = undefined;
     this.emit('subscribed', { channel: this.channel, resumed });
   }
 
   /** @internal */
   _failed(err: AnywireError): void {
-    if (this._state === 'unsubscribed') return;
-    this._state = 'unsubscribed';
-    this.settle?.reject(err);
-    this.settle = undefined;
+    if (this.#_state === 'unsubscribed') return;
+    this.#_state = 'unsubscribed';
+    this.#settle?.reject(err);
+    this.#settle = undefined;
     this.emit('error', err);
   }
 }
