@@ -46,7 +46,7 @@ export async function measureBundles() {
       minify: true,
       format: 'esm',
       platform: 'browser',
-      target: 'es2020',
+      target: 'es2022',
       write: false,
       legalComments: 'none',
       logLevel: 'silent',
