@@ -59,7 +59,7 @@ export class Publisher {
     this.#timer = setTimeout(() => this.#expire(), Math.max(1, first.deadline - Date.now()));
   }
 
-  /** Nothing left to time out: no timer keeps a Node process alive. */
+  /** Nothing left to time out: no timer outlives the work (it would hold a Node event loop open). */
   #idle(): void {
     if (this.#pending.size > 0) return;
     clearTimeout(this.#timer);
