@@ -124,7 +124,15 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<nu
   });
 }
 
+/** Listens on an ephemeral loopback port; the server and its connections close after the test. */
 function listen(server: HttpServer | import('node:https').Server): Promise<number> {
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
@@ -497,15 +505,10 @@ describe('attach()', () => {
     anywire.attach(http);
     http.on('upgrade', otherUpgrade('/after'));
     const port = await listen(http);
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const ws of echo.clients) ws.terminate();
-          echo.close();
-          http.closeAllConnections();
-          http.close(() => resolve());
-        }),
-    );
+    onCleanup(() => {
+      for (const ws of echo.clients) ws.terminate();
+      echo.close();
+    });
     onCleanup(() => anywire.close());
     const base = `http://127.0.0.1:${port}`;
 
@@ -550,13 +553,6 @@ describe('two anywire servers on one http server', () => {
     a.attach(http);
     b.attach(http);
     const port = await listen(http);
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          http.closeAllConnections();
-          http.close(() => resolve());
-        }),
-    );
     onCleanup(() => b.close());
     onCleanup(() => a.close());
     const base = `http://127.0.0.1:${port}`;
@@ -586,13 +582,6 @@ describe('attach() before the app adds its own handler', () => {
       res.end(`app: ${req.url}`);
     });
     const port = await listen(http);
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          http.closeAllConnections();
-          http.close(() => resolve());
-        }),
-    );
     onCleanup(() => anywire.close());
     expect(await fetchText(`http://127.0.0.1:${port}/hello`)).toEqual({ status: 200, body: 'app: /hello' });
     expect((await fetchText(`http://127.0.0.1:${port}/anywire/client.js`)).status).toBe(200);
@@ -617,13 +606,6 @@ describe('wss:// over https', () => {
     const anywire = createServer();
     anywire.attach(https);
     const port = await listen(https);
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          https.closeAllConnections();
-          https.close(() => resolve());
-        }),
-    );
     onCleanup(() => anywire.close());
     const url = `https://127.0.0.1:${port}/anywire`;
 
