@@ -2,14 +2,13 @@
  * anywire — the realtime client for Node. Same API as in the browser; WebSocket comes from the
  * `ws` package (Node 20 has no global WebSocket), HTTP transports use Node's fetch.
  */
-import WebSocket from 'ws';
-import type { WebSocketConstructor } from '../adapters/types.js';
 import { websocket } from '../adapters/websocket.js';
 import { sse } from '../adapters/sse.js';
 import { longPolling } from '../adapters/long-polling.js';
 import { polling } from '../adapters/polling.js';
 import { createCoreClient, type Client } from '../core/client.js';
 import type { ClientOptions } from '../core/options.js';
+import { nodeEnvironment } from './environment.js';
 
 export * from '../core/public.js';
 
@@ -34,8 +33,5 @@ export interface NodeClientOptions extends ClientOptions {
 /** Creates a client; see ClientOptions for every option and its default. */
 export function createClient(options: NodeClientOptions): Client {
   const { WebSocket: CustomWebSocket, ...core } = options;
-  return createCoreClient(core, {
-    runtime: { WebSocket: (CustomWebSocket ?? WebSocket) as unknown as WebSocketConstructor, fetch: globalThis.fetch },
-    factories: { websocket, sse, 'long-polling': longPolling, polling },
-  });
+  return createCoreClient(core, nodeEnvironment([websocket, sse, longPolling, polling], CustomWebSocket));
 }

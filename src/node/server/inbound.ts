@@ -1,6 +1,6 @@
 // Decoding at the server's boundary: every client frame is validated; a frame that answers to an
 // id gets its own BAD_REQUEST, anything else unreadable is a protocol violation.
-import { decodeBinary, decodeText, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
+import { decodeBinary, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
 import { clientFrame } from '../../core/schemas.js';
 
 export interface ErrorReply {
@@ -71,5 +71,3 @@ export function decodeClientBinary(data: Uint8Array): Inbound {
   if (decoded.ok) return { frames: decoded.frames, errors: [] };
   return { frames: [], errors: [], violation: `invalid binary frame: ${describe(decoded)}` };
 }
-
-export { decodeText };
