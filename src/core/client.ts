@@ -1,7 +1,7 @@
 // The core client: connection state machine, fallback ladder, subscriptions with offset-based
 // recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
 // point (src/browser, src/node).
-import { EventEmitter } from 'eventemitter3';
+import { Emitter } from './emitter.js';
 import type { CloseInfo, Runtime, TransportFactory, TransportName } from '../adapters/types.js';
 import { backoffDelay, defaultReconnect } from './backoff.js';
 import { Channels, type AnySub } from './channels.js';
@@ -48,7 +48,7 @@ export interface LifecycleHooks {
   resume(): void;
 }
 
-export class Client extends EventEmitter<ClientEvents> {
+export class Client extends Emitter<ClientEvents> {
   readonly #opts: ResolvedOptions;
   readonly #env: ClientEnvironment;
   #_state: ClientState = 'disconnected';

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import { Emitter } from './emitter.js';
 import { AnywireError } from './errors.js';
 import type { GapReason } from './frames.js';
 
@@ -26,7 +26,7 @@ export interface SubscriptionEvents {
  * One `client.subscribe()` call. Several subscriptions to one channel share one server-side
  * subscription and one recovery position (see `ChannelRecord` in client.ts).
  */
-export class Subscription<T = unknown> extends EventEmitter<SubscriptionEvents> {
+export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   readonly channel: string;
   /** Resolves when the server first confirms; rejects with AnywireError (e.g. FORBIDDEN). */
   readonly ready: Promise<void>;
