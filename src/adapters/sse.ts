@@ -1,13 +1,13 @@
 // SSE streaming: server→client frames arrive as Server-Sent Events on a POST response read with
-// fetch and eventsource-parser (one code path in browsers and Node, and the token can travel as a
+// fetch and a small SSE parser (one code path in browsers and Node, and the token can travel as a
 // header, which EventSource cannot do). Client→server frames go by POST beside the stream.
 //
 // The first stream performs the handshake: its first event is the welcome, so a proxy that buffers
 // the stream makes the handshake time out and the client falls back. When the subscriptions
 // change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
 // the new stream replays from the offsets the client has.
-import { createParser } from 'eventsource-parser';
 import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
+import { sseParser } from './sse-parser.js';
 import type { TransportFactory } from './types.js';
 
 class SseTransport extends HttpTransportBase {
@@ -71,29 +71,29 @@ class SseTransport extends HttpTransportBase {
       if (current()) this.fail({ reason: `SSE answered with "${type}", not an event stream`, code: 'PROTOCOL_ERROR' });
       return;
     }
-    const parser = createParser({
-      onEvent: (event) => {
+    const feed = sseParser(
+      (data) => {
         if (!current()) return;
         let frames;
         try {
-          frames = parseFrames(event.data);
+          frames = parseFrames(data);
         } catch (err) {
           return this.failWith(err);
         }
         this.deliver(frames);
       },
       // Heartbeat comments: an empty batch tells the core the link is alive.
-      onComment: () => {
+      () => {
         if (current()) this.handlers?.onFrames([]);
       },
-    });
+    );
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done || !current()) break;
-        parser.feed(decoder.decode(value, { stream: true }));
+        feed(decoder.decode(value, { stream: true }));
       }
     } catch (err) {
       if (current()) this.failWith(new HttpFailure({ reason: `SSE stream failed: ${(err as Error)?.message ?? String(err)}` }));
