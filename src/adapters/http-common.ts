@@ -1,7 +1,7 @@
 // What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
 // histories that every downstream request carries, the POST pipeline for upstream frames, and the
 // mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
-import { decodeText, encodeText, serverFrame, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
 /** One subscription as the server sees it on every request; `q` marks one already confirmed. */
@@ -93,9 +93,9 @@ export function connectionError(frames: readonly ServerFrame[]): CloseInfo | und
 
 /** Decodes a response body of server frames (a JSON batch). */
 export function parseFrames(text: string): ServerFrame[] {
-  const decoded = decodeText(serverFrame, text);
-  if (!decoded.ok) throw new HttpFailure({ reason: `protocol error: ${decoded.error}`, code: 'PROTOCOL_ERROR' });
-  return decoded.frames;
+  const frames = readFrames(text, inlineBase64);
+  if (typeof frames === 'string') throw new HttpFailure({ reason: `protocol error: ${frames}`, code: 'PROTOCOL_ERROR' });
+  return frames;
 }
 
 /** Turns a non-2xx response into a close: the server's `{ code, message }` when it sent one. */

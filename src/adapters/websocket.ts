@@ -1,7 +1,7 @@
 // WebSocket transport: one socket, frames as JSON text (a batch is a JSON array), a frame with
 // binary data as one binary message (JSON header, "\n", bytes).
 import { AnywireError } from '../core/errors.js';
-import { decodeBinary, decodeText, encodeBinary, serverFrame, type ClientFrame } from '../core/frames.js';
+import { batchText, binaryFrame, checkFrames, encodeBinary, readFrames, type ClientFrame } from '../core/frames.js';
 import type { Transport, TransportContext, TransportFactory, TransportHandlers, WebSocketLike } from './types.js';
 
 /** `http(s)://host/path` → `ws(s)://host/path`. */
@@ -12,26 +12,26 @@ export function toWebSocketUrl(url: string): string {
 class WebSocketTransport implements Transport {
   readonly name = 'websocket' as const;
   readonly duplex = true;
-  private ws: WebSocketLike | undefined;
-  private closed = false;
-  /** Frames waiting for the end of the current task. */
-  private queue: ClientFrame[] = [];
-  private flushing = false;
+  readonly #ctx: TransportContext;
+  #ws: WebSocketLike | undefined;
+  #closed = false;
+  /** Frames waiting for the end of the current task; undefined when no flush is queued. */
+  #queue: ClientFrame[] | undefined;
 
-  constructor(private readonly ctx: TransportContext) {}
+  constructor(ctx: TransportContext) {
+    this.#ctx = ctx;
+  }
 
   open(handlers: TransportHandlers, signal: AbortSignal): Promise<void> {
-    const WS = this.ctx.runtime.WebSocket;
-    if (!WS) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'no WebSocket in this runtime'));
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = new WS(toWebSocketUrl(this.ctx.url));
+        ws = new this.#ctx.runtime.WebSocket!(toWebSocketUrl(this.#ctx.url));
       } catch (err) {
-        reject(new AnywireError('PROTOCOL_ERROR', `cannot open WebSocket: ${(err as Error).message}`, { cause: err }));
-        return;
+        // Also a runtime without WebSocket: "… is not a constructor".
+        return reject(new AnywireError('PROTOCOL_ERROR', `cannot open WebSocket: ${(err as Error).message}`, { cause: err }));
       }
-      this.ws = ws;
+      this.#ws = ws;
       ws.binaryType = 'arraybuffer';
       let opened = false;
       const onAbort = () => this.close();
@@ -40,87 +40,72 @@ class WebSocketTransport implements Transport {
         opened = true;
         resolve();
       };
-      ws.onmessage = (ev) => {
-        if (this.closed) return;
-        const data = ev.data;
-        const decoded =
-          typeof data === 'string'
-            ? decodeText(serverFrame, data)
-            : decodeBinary(serverFrame, new Uint8Array(data as ArrayBuffer));
-        if (!decoded.ok) {
-          this.close();
-          handlers.onClose({ reason: `protocol error: ${decoded.error}`, code: 'PROTOCOL_ERROR' });
-          return;
+      ws.onmessage = ({ data }) => {
+        if (this.#closed) return;
+        let frames;
+        if (typeof data === 'string') {
+          frames = readFrames(data);
+        } else {
+          const frame = binaryFrame(new Uint8Array(data as ArrayBuffer));
+          frames = typeof frame === 'string' ? frame : checkFrames([frame]);
         }
-        handlers.onFrames(decoded.frames);
+        if (typeof frames !== 'string') return handlers.onFrames(frames);
+        this.close();
+        handlers.onClose({ reason: `protocol error: ${frames}`, code: 'PROTOCOL_ERROR' });
       };
       ws.onerror = () => {};
-      ws.onclose = (ev) => {
+      ws.onclose = ({ code, reason }) => {
         signal.removeEventListener('abort', onAbort);
-        if (this.closed) return;
-        this.closed = true;
-        const reason = ev.reason ? `${ev.code} ${ev.reason}` : `closed (${ev.code})`;
-        if (!opened) {
-          reject(new AnywireError('DISCONNECTED', `WebSocket failed to open: ${reason}`));
-          return;
-        }
-        handlers.onClose({ reason: `WebSocket ${reason}`, ...parseCloseReason(ev.reason) });
+        if (this.#closed) return;
+        this.#closed = true;
+        const why = reason ? `${code} ${reason}` : `closed (${code})`;
+        if (!opened) return reject(new AnywireError('DISCONNECTED', `WebSocket failed to open: ${why}`));
+        // The server puts `CODE` or `CODE retry=MS` in the close reason.
+        const m = /^([A-Z_]+)(?: retry=(\d+))?/.exec(reason);
+        handlers.onClose({ reason: `WebSocket ${why}`, code: m?.[1], retryAfter: m?.[2] ? +m[2] : undefined });
       };
     });
   }
 
   send(frames: ClientFrame[]): void {
-    const ws = this.ws;
-    if (!ws || this.closed || ws.readyState !== 1) return;
+    if (this.#closed || this.#ws?.readyState !== 1) return;
     // Frames sent in one task go out as one message: a socket write per publish costs more than
     // the publish itself (writev was a third of the client's CPU in the throughput bench).
-    for (const f of frames) this.queue.push(f);
-    if (this.flushing) return;
-    this.flushing = true;
-    queueMicrotask(this.flush);
+    if (!this.#queue) {
+      this.#queue = [];
+      queueMicrotask(() => this.#flush());
+    }
+    for (const f of frames) this.#queue.push(f);
   }
 
-  private readonly flush = (): void => {
-    this.flushing = false;
-    const frames = this.queue;
-    if (frames.length === 0) return;
-    this.queue = [];
-    const ws = this.ws;
-    if (!ws || ws.readyState !== 1) return;
+  #flush(): void {
+    const frames = this.#queue;
+    this.#queue = undefined;
+    const ws = this.#ws;
+    if (!frames || ws?.readyState !== 1) return;
     let text: ClientFrame[] = [];
     for (const f of frames) {
       if (f.t === 'pub' && f.b) {
-        if (text.length) ws.send(encodeTextFrames(text));
+        if (text.length) ws.send(batchText(text));
         text = [];
         ws.send(encodeBinary(f as typeof f & { b: Uint8Array }));
       } else {
         text.push(f);
       }
     }
-    if (text.length) ws.send(encodeTextFrames(text));
-  };
+    if (text.length) ws.send(batchText(text));
+  }
 
   close(): void {
-    if (this.closed) return;
-    this.flush(); // frames sent just before close() still leave, in order
-    this.closed = true;
+    if (this.#closed) return;
+    this.#flush(); // frames sent just before close() still leave, in order
+    this.#closed = true;
     try {
-      this.ws?.close(1000);
+      this.#ws?.close(1000);
     } catch {
       // A socket still CONNECTING may throw in some runtimes; it is being dropped either way.
     }
   }
-}
-
-function encodeTextFrames(frames: ClientFrame[]): string {
-  return frames.length === 1 ? JSON.stringify(frames[0]) : JSON.stringify(frames);
-}
-
-/** The server puts `CODE` or `CODE retry=MS` in the close reason. */
-function parseCloseReason(reason: string): { code?: string; retryAfter?: number } {
-  const m = /^([A-Z_]+)(?: retry=(\d+))?/.exec(reason);
-  if (!m) return {};
-  return m[2] ? { code: m[1]!, retryAfter: Number(m[2]) } : { code: m[1]! };
 }
 
 /** The WebSocket transport factory. */

@@ -76,7 +76,10 @@ export class Client extends Emitter<ClientEvents> {
     super();
     this.#opts = resolveOptions(options);
     this.#env = env;
-    this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes);
+    this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes, (frame) => {
+      this.#link?.transport.send([frame]);
+      return !!this.#link;
+    });
     this.#channels = new Channels({
       send: (frames) => {
         if (!this.#link) return false;
@@ -150,26 +153,22 @@ export class Client extends Emitter<ClientEvents> {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }
     const bytes = asBytes(data);
-    let size: number;
-    if (bytes) {
-      size = bytes.length;
-    } else {
-      let text: string | undefined;
+    let text: string | undefined;
+    if (!bytes) {
       try {
         text = JSON.stringify(data);
       } catch (cause) {
         return Promise.reject(new AnywireError('BAD_REQUEST', 'data is not JSON-serialisable', { cause }));
       }
       if (text === undefined) return Promise.reject(new AnywireError('BAD_REQUEST', 'data is not a JSON value'));
-      size = utf8Length(text);
     }
-    const max = this.#link?.welcome.max;
-    if (max !== undefined && size > max) {
+    // Counting UTF-8 bytes is needed only when the text could exceed the limit: at most 3 per char.
+    const max = this.#link?.welcome.max ?? Infinity;
+    const size = bytes ? bytes.length : text!.length * 3 > max ? utf8Length(text!) : 0;
+    if (size > max) {
       return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
     }
-    const { frame, promise } = this.#publisher.add(channel, bytes ? { b: bytes } : { d: data }, this.#link !== null);
-    if (frame && this.#link) this.#link.transport.send([frame]);
-    return promise;
+    return this.#publisher.add(channel, data, text, bytes);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -406,7 +405,7 @@ export class Client extends Emitter<ClientEvents> {
           this.#channels.confirmed(f);
           break;
         case 'ack':
-          this.#publisher.ack(f);
+          this.#publisher.settle(f);
           break;
         case 'err':
           this.#serverError(f);
@@ -423,7 +422,7 @@ export class Client extends Emitter<ClientEvents> {
 
 
   #serverError(f: ErrorFrame): void {
-    if (this.#publisher.fail(f)) return;
+    if (this.#publisher.settle(f)) return;
     if (typeof f.id === 'number') return this.#channels.refused(f as ErrorFrame & { id: number });
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry }));

@@ -70,21 +70,50 @@ const shapes: Record<string, Record<string, Check>> = {
   pong: {},
 };
 
-/**
- * Validates one server frame; the same `safeParse` shape as a zod schema, so decoders take either.
- * A valid frame is returned as is (unknown fields are kept, and ignored by the client).
- */
+/** Checks one server frame: undefined when valid (unknown fields are kept and ignored), else why not. */
+export function checkServerFrame(v: unknown): string | undefined {
+  const frame = v as Record<string, unknown>;
+  const shape = v !== null && typeof v === 'object' && !Array.isArray(v) ? shapes[frame.t as string] : undefined;
+  if (typeof frame?.t !== 'string' || !shape) return 'unknown frame type';
+  for (const key in shape) if (!shape[key]!(frame[key])) return `invalid "${key}" in "${frame.t}"`;
+  return undefined;
+}
+
+/** `checkServerFrame` in the `safeParse` shape of a zod schema, so the generic decoders take it. */
 export const serverFrame = {
   safeParse(v: unknown): { success: true; data: ServerFrame } | { success: false; error: string } {
-    const frame = v as Record<string, unknown>;
-    const shape = v !== null && typeof v === 'object' && !Array.isArray(v) ? shapes[frame.t as string] : undefined;
-    if (typeof frame?.t !== 'string' || !shape) return { success: false, error: 'unknown frame type' };
-    for (const key in shape) {
-      if (!shape[key]!(frame[key])) return { success: false, error: `invalid "${key}" in "${frame.t}" frame` };
-    }
-    return { success: true, data: v as ServerFrame };
+    const error = checkServerFrame(v);
+    return error === undefined ? { success: true, data: v as ServerFrame } : { success: false, error };
   },
 };
+
+// ---- the client's decoding -------------------------------------------------------------------
+
+/**
+ * Server frames from the JSON text of a message or response (one frame or a batch), each checked;
+ * the frames, or why they are invalid. `inline` turns base64 `b` into bytes: only the text-only
+ * transports pass `inlineBase64`, so the WebSocket-only bundle carries no base64 decoder.
+ */
+export function readFrames(text: string, inline?: (frame: unknown) => boolean): ServerFrame[] | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  return checkFrames(Array.isArray(raw) ? raw : [raw], inline);
+}
+
+/** Checks decoded server frames in place (see `readFrames`). */
+export function checkFrames(frames: unknown[], inline?: (frame: unknown) => boolean): ServerFrame[] | string {
+  if (frames.length > 10_000) return 'batch too long';
+  for (const f of frames) {
+    if (inline && !inline(f)) return 'invalid base64 in "b"';
+    const error = checkServerFrame(f);
+    if (error) return error;
+  }
+  return frames as ServerFrame[];
+}
 
 // ---- encoding ---------------------------------------------------------------------------------
 //
@@ -97,14 +126,19 @@ export type Decoded<F> = { ok: true; frames: F[] } | { ok: false; error: string;
 
 type Schema<F> = { safeParse(v: unknown): { success: true; data: F } | { success: false; error: unknown } };
 
+/** Turns a base64 string in `b` into bytes, in place; false when it is not valid base64. */
+export function inlineBase64(item: unknown): boolean {
+  const b = (item as { b?: unknown } | null)?.b;
+  if (typeof b !== 'string') return true;
+  const bin = fromBase64(b);
+  if (bin) (item as { b: unknown }).b = bin;
+  return !!bin;
+}
+
 function validate<F>(schema: Schema<F>, raw: unknown[]): Decoded<F> {
   const frames: F[] = [];
   for (const item of raw) {
-    if (item !== null && typeof item === 'object' && typeof (item as { b?: unknown }).b === 'string') {
-      const bin = fromBase64((item as { b: string }).b);
-      if (!bin) return { ok: false, error: 'invalid base64 in "b"' };
-      (item as { b: unknown }).b = bin;
-    }
+    if (!inlineBase64(item)) return { ok: false, error: 'invalid base64 in "b"' };
     const result = schema.safeParse(item);
     if (!result.success) return { ok: false, error: 'invalid frame', cause: result.error };
     frames.push(result.data);
@@ -134,27 +168,66 @@ export function decodeValue<F>(schema: Schema<F>, raw: unknown): Decoded<F> {
 
 /** Decodes a binary WebSocket message: JSON header, "\n", raw bytes for `b`. */
 export function decodeBinary<F>(schema: Schema<F>, data: Uint8Array): Decoded<F> {
+  const frame = binaryFrame(data);
+  return typeof frame === 'string' ? { ok: false, error: frame } : validate(schema, [frame]);
+}
+
+/** The one frame of a binary WebSocket message, its `b` set to the bytes; else why it is invalid. */
+export function binaryFrame(data: Uint8Array): object | string {
   const nl = data.indexOf(10);
-  if (nl < 0) return { ok: false, error: 'binary frame without header' };
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(data.subarray(0, nl)));
-  } catch (cause) {
-    return { ok: false, error: 'binary frame header is not JSON', cause };
+  } catch {
+    // nl < 0 decodes the whole message: a header without its "\n" never parses as one frame below.
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header) || 'b' in header) {
-    return { ok: false, error: 'binary frame header must be one frame without "b"' };
+  if (nl < 0 || header === null || typeof header !== 'object' || Array.isArray(header) || 'b' in header) {
+    return 'invalid binary frame header';
   }
-  // A plain Uint8Array copy: never a Node Buffer view over the socket's memory.
+  // A plain Uint8Array copy: never a view over the socket's memory.
   (header as { b: Uint8Array }).b = new Uint8Array(data.subarray(nl + 1));
-  return validate(schema, [header]);
+  return header;
+}
+
+/**
+ * A `pub` frame that carries its own JSON text: `publish()` stringifies the data anyway to measure
+ * it, so the transports send this text instead of stringifying the data a second time.
+ */
+export class PublishText {
+  readonly t = 'pub' as const;
+  readonly id: string;
+  readonly ch: string;
+  readonly d: unknown;
+  readonly #json: string;
+
+  constructor(id: string, ch: string, d: unknown, text: string) {
+    this.id = id;
+    this.ch = ch;
+    this.d = d;
+    // Neither the publisher's ids nor valid channel names hold a character JSON would escape.
+    this.#json = `{"t":"pub","id":"${id}","ch":"${ch}","d":${text}}`;
+  }
+
+  get json(): string {
+    return this.#json;
+  }
+}
+
+/** JSON text of a frame without binary data. */
+export function frameText(frame: object): string {
+  return frame instanceof PublishText ? frame.json : JSON.stringify(frame);
+}
+
+/** JSON text of a frame, or of a batch of them. */
+export function batchText(frames: readonly object[]): string {
+  return frames.length === 1 ? frameText(frames[0]!) : '[' + frames.map(frameText).join(',') + ']';
 }
 
 /** JSON text of a frame, binary data inlined as base64 (for text-only transports). */
 export function encodeText(frame: object): string {
   const b = (frame as { b?: unknown }).b;
   if (b instanceof Uint8Array) return JSON.stringify({ ...frame, b: toBase64(b) });
-  return JSON.stringify(frame);
+  return frameText(frame);
 }
 
 /** JSON text of a batch of frames, binary data inlined as base64. */

@@ -1,5 +1,5 @@
 import { AnywireError } from './errors.js';
-import type { AckFrame, ErrorFrame, PublishFrame } from './frames.js';
+import { PublishText, type AckFrame, type ErrorFrame, type PublishFrame } from './frames.js';
 import type { Code } from './codes.js';
 
 interface Pending {
@@ -20,61 +20,57 @@ export class Publisher {
   readonly #pending = new Map<string, Pending>();
   /** One timer for all publishes, armed for the oldest one's deadline (not one timer each). */
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #nonce = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  readonly #nonce = Math.random().toString(36).slice(2, 10) + Date.now().toString(36) + '-';
   #seq = 0;
 
-  readonly #timeout: number;
-  readonly #maxQueued: number;
+  /**
+   * `send` puts a frame on the current link and returns false when there is none; then the
+   * publish waits for the next link, up to `maxQueued` of them.
+   */
+  constructor(
+    readonly timeout: number,
+    readonly maxQueued: number,
+    readonly send: (frame: PublishFrame) => boolean,
+  ) {}
 
-  constructor(timeout: number, maxQueued: number) {
-    this.#timeout = timeout;
-    this.#maxQueued = maxQueued;
-  }
-
-  get size(): number {
-    return this.#pending.size;
-  }
-
-  /** Registers a publish; returns its frame (to send now when connected) and the promise. */
-  add(channel: string, data: { d: unknown } | { b: Uint8Array }, connected: boolean) {
-    if (!connected && this.#pending.size >= this.#maxQueued) {
-      return {
-        frame: undefined,
-        promise: Promise.reject(new AnywireError('RATE_LIMITED', `publish queue is full (${this.#maxQueued} waiting)`)),
-      };
-    }
-    const id = `${this.#nonce}-${++this.#seq}`;
-    const frame: PublishFrame = { t: 'pub', id, ch: channel, ...data };
+  /**
+   * Registers a publish and sends it when a link is up. `text` is the data's JSON (carried in the
+   * frame, so it is stringified once); `bytes` a binary payload instead.
+   */
+  add(channel: string, data: unknown, text: string | undefined, bytes: Uint8Array | undefined): Promise<{ offset: number }> {
+    const id = this.#nonce + ++this.#seq;
+    const frame: PublishFrame = bytes ? { t: 'pub', id, ch: channel, b: bytes } : new PublishText(id, channel, data, text!);
+    // Registered before it is sent: an answer may come back at once.
     const promise = new Promise<{ offset: number }>((resolve, reject) => {
-      this.#pending.set(id, { frame, resolve, reject, deadline: Date.now() + this.#timeout });
+      this.#pending.set(id, { frame, resolve, reject, deadline: Date.now() + this.timeout });
     });
-    this.#arm();
-    return { frame, promise };
+    if (!this.send(frame) && this.#pending.size > this.maxQueued) {
+      this.#pending.delete(id);
+      return Promise.reject(new AnywireError('RATE_LIMITED', `publish queue is full (${this.maxQueued} waiting)`));
+    }
+    this.#timer ??= this.#arm();
+    return promise;
   }
 
-  #arm(): void {
-    if (this.#timer !== undefined) return;
+  /** A timer for the oldest publish's deadline, or undefined when none is waiting. */
+  #arm(): ReturnType<typeof setTimeout> | undefined {
     const first = this.#pending.values().next().value;
-    if (!first) return;
-    this.#timer = setTimeout(() => this.#expire(), Math.max(1, first.deadline - Date.now()));
-  }
-
-  /** Nothing left to time out: no timer outlives the work (it would hold a Node event loop open). */
-  #idle(): void {
-    if (this.#pending.size > 0) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    return first && setTimeout(() => this.#expire(), Math.max(1, first.deadline - Date.now()));
   }
 
   #expire(): void {
-    this.#timer = undefined;
     const now = Date.now();
     for (const [id, p] of this.#pending) {
       if (p.deadline > now) break;
       this.#pending.delete(id);
-      p.reject(new AnywireError('TIMEOUT', `publish to "${p.frame.ch}" was not acknowledged within ${this.#timeout} ms`));
+      p.reject(new AnywireError('TIMEOUT', `publish to "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
     }
-    this.#arm();
+    this.#timer = this.#arm();
+  }
+
+  #stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Every unacknowledged frame, oldest first: sent again after a (re)connect. */
@@ -82,28 +78,20 @@ export class Publisher {
     return [...this.#pending.values()].map((p) => p.frame);
   }
 
-  ack(frame: AckFrame): void {
-    const p = this.#pending.get(frame.id);
-    if (!p) return;
-    this.#pending.delete(frame.id);
-    this.#idle();
-    p.resolve({ offset: frame.o });
-  }
-
-  /** Rejects the publish an error frame answers; returns false when the id is not a publish. */
-  fail(frame: ErrorFrame): boolean {
-    if (typeof frame.id !== 'string') return false;
-    const p = this.#pending.get(frame.id);
+  /** Settles the publish an `ack` or `err` frame answers; false when the id is not a publish's. */
+  settle(frame: AckFrame | ErrorFrame): boolean {
+    const p = typeof frame.id === 'string' && this.#pending.get(frame.id);
     if (!p) return false;
-    this.#pending.delete(frame.id);
-    this.#idle();
-    p.reject(new AnywireError(frame.code as Code, frame.msg, { retryAfter: frame.retry }));
+    this.#pending.delete(frame.id as string);
+    // Nothing left to time out: no timer outlives the work (it would hold a Node event loop open).
+    if (!this.#pending.size) this.#stop();
+    if (frame.t === 'ack') p.resolve({ offset: frame.o });
+    else p.reject(new AnywireError(frame.code as Code, frame.msg, { retryAfter: frame.retry }));
     return true;
   }
 
   rejectAll(code: Code, message: string): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#stop();
     for (const p of this.#pending.values()) p.reject(new AnywireError(code, message));
     this.#pending.clear();
   }
