@@ -2,6 +2,7 @@
 // histories that every downstream request carries, the POST pipeline for upstream frames, and the
 // mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
 import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { errorMessage } from '../core/errors.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
 /** One subscription as the server sees it on every request; `q` marks one already confirmed. */
@@ -24,15 +25,15 @@ interface Position {
  * the core actually received, replaying from it after a lost response loses nothing.
  */
 export class Cursor {
-  private readonly positions = new Map<string, Position>();
+  readonly #positions = new Map<string, Position>();
 
   /** Applies a `sub` or `unsub` frame; returns true when the cursor changed. */
   apply(f: ClientFrame): boolean {
     if (f.t === 'sub') {
-      this.positions.set(f.ch, { id: f.id, since: f.since, confirmed: false });
+      this.#positions.set(f.ch, { id: f.id, since: f.since, confirmed: false });
       return true;
     }
-    if (f.t === 'unsub') return this.positions.delete(f.ch);
+    if (f.t === 'unsub') return this.#positions.delete(f.ch);
     return false;
   }
 
@@ -40,28 +41,28 @@ export class Cursor {
   observe(frames: readonly ServerFrame[]): void {
     for (const f of frames) {
       if (f.t === 'msg') {
-        const p = this.positions.get(f.ch);
+        const p = this.#positions.get(f.ch);
         if (p?.confirmed && p.since && f.o > p.since.o) p.since = { e: p.since.e, o: f.o };
       } else if (f.t === 'subd') {
-        const p = this.positions.get(f.ch);
+        const p = this.#positions.get(f.ch);
         if (p && p.id === f.id) {
           p.confirmed = true;
           p.since = { e: f.e, o: f.o };
         }
       } else if (f.t === 'err' && typeof f.id === 'number' && f.ch !== undefined) {
         // A refused subscription (FORBIDDEN, BROKER_UNAVAILABLE) is dropped by the core too.
-        if (this.positions.get(f.ch)?.id === f.id) this.positions.delete(f.ch);
+        if (this.#positions.get(f.ch)?.id === f.id) this.#positions.delete(f.ch);
       }
     }
   }
 
   get size(): number {
-    return this.positions.size;
+    return this.#positions.size;
   }
 
   entries(): CursorEntry[] {
     const out: CursorEntry[] = [];
-    for (const [ch, p] of this.positions) {
+    for (const [ch, p] of this.#positions) {
       const e: CursorEntry = { id: p.id, ch };
       if (p.since) e.since = p.since;
       if (p.confirmed) e.q = true;
@@ -174,7 +175,7 @@ export async function post(ctx: TransportContext, path: string, o: RequestOption
     if (err instanceof HttpFailure) throw err;
     if (timedOut) throw new HttpFailure({ reason: `no response to ${path} within ${o.timeout} ms`, code: 'TIMEOUT' });
     if (o.signal.aborted) throw err;
-    throw new HttpFailure({ reason: `${path} request failed: ${(err as Error)?.message ?? String(err)}` });
+    throw new HttpFailure({ reason: `${path} request failed: ${errorMessage(err)}` });
   }
 }
 
@@ -186,10 +187,7 @@ export async function postFrames(ctx: TransportContext, path: string, o: Request
     text = await res.text();
   } catch (err) {
     if (o.signal.aborted) throw err;
-    if (o.timeout > 0 && !o.signal.aborted) {
-      throw new HttpFailure({ reason: `${path} response cut off or too slow: ${(err as Error)?.message ?? String(err)}` });
-    }
-    throw new HttpFailure({ reason: `${path} response cut off: ${(err as Error)?.message ?? String(err)}` });
+    throw new HttpFailure({ reason: `${path} response cut off${o.timeout > 0 ? ' or too slow' : ''}: ${errorMessage(err)}` });
   } finally {
     done();
   }
@@ -219,10 +217,10 @@ export abstract class HttpTransportBase {
   protected cursorVersion = 0;
   /** Aborted by close(): every request of this transport listens to it. */
   protected readonly life = new AbortController();
-  private outbox: ClientFrame[] = [];
-  private posting = false;
-  private cursorTimer: ReturnType<typeof setTimeout> | undefined;
-  private outboxTimer: ReturnType<typeof setTimeout> | undefined;
+  #outbox: ClientFrame[] = [];
+  #posting = false;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
+  #outboxTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(protected readonly ctx: TransportContext) {}
 
@@ -255,20 +253,20 @@ export abstract class HttpTransportBase {
         case 'pong':
           break; // HTTP transports are never pinged by the server
         default:
-          this.outbox.push(f);
+          this.#outbox.push(f);
       }
     }
     // Batch per tick: every change the core makes in one tick reaches the server together.
-    if (cursorChanged && this.sid !== undefined && !this.cursorTimer) {
-      this.cursorTimer = setTimeout(() => {
-        this.cursorTimer = undefined;
+    if (cursorChanged && this.sid !== undefined && !this.#cursorTimer) {
+      this.#cursorTimer = setTimeout(() => {
+        this.#cursorTimer = undefined;
         if (!this.closed) this.cursorChanged();
       }, 0);
     }
-    if (this.outbox.length && !this.posting && !this.outboxTimer) {
-      this.outboxTimer = setTimeout(() => {
-        this.outboxTimer = undefined;
-        void this.pump();
+    if (this.#outbox.length && !this.#posting && !this.#outboxTimer) {
+      this.#outboxTimer = setTimeout(() => {
+        this.#outboxTimer = undefined;
+        void this.#pump();
       }, 0);
     }
   }
@@ -276,9 +274,9 @@ export abstract class HttpTransportBase {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.cursorTimer);
-    clearTimeout(this.outboxTimer);
-    this.outbox = [];
+    clearTimeout(this.#cursorTimer);
+    clearTimeout(this.#outboxTimer);
+    this.#outbox = [];
     this.life.abort();
     this.stopped();
   }
@@ -289,6 +287,11 @@ export abstract class HttpTransportBase {
   protected abstract cursorChanged(): void;
   /** Releases what the subclass holds (timers); requests are aborted by `life`. */
   protected stopped(): void {}
+
+  /** The body of a downstream request: the session and the whole cursor. */
+  protected cursorBody(): string {
+    return `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
+  }
 
   /** Request timeout after the handshake: two heartbeats and a second of slack. */
   protected get requestTimeout(): number {
@@ -320,24 +323,24 @@ export abstract class HttpTransportBase {
   /** Reports a request failure (an abort by close() is not one). */
   protected failWith(err: unknown): void {
     if (this.closed) return;
-    this.fail(err instanceof HttpFailure ? err.info : { reason: (err as Error)?.message ?? String(err) });
+    this.fail(err instanceof HttpFailure ? err.info : { reason: errorMessage(err) });
   }
 
   /** Sends queued upstream frames: one POST at a time, split to stay under the body limit. */
-  private async pump(): Promise<void> {
-    if (this.posting || this.closed || this.sid === undefined) return;
-    this.posting = true;
+  async #pump(): Promise<void> {
+    if (this.#posting || this.closed || this.sid === undefined) return;
+    this.#posting = true;
     try {
-      while (this.outbox.length && !this.closed) {
+      while (this.#outbox.length && !this.closed) {
         // Split at the size budget (a single larger frame still goes, alone).
         const parts: string[] = [];
         let size = 0;
-        while (this.outbox.length) {
-          const text = encodeText(this.outbox[0]!);
+        while (this.#outbox.length) {
+          const text = encodeText(this.#outbox[0]!);
           if (parts.length && size + text.length > maxPostChars) break;
           parts.push(text);
           size += text.length;
-          this.outbox.shift();
+          this.#outbox.shift();
         }
         const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });
@@ -346,7 +349,7 @@ export abstract class HttpTransportBase {
     } catch (err) {
       this.failWith(err);
     } finally {
-      this.posting = false;
+      this.#posting = false;
     }
   }
 }

@@ -17,12 +17,12 @@ export interface PollSettings {
 export class PollTransport extends HttpTransportBase {
   readonly name: TransportName;
   readonly duplex = false;
-  private poll: AbortController | undefined;
-  private wake: (() => void) | undefined;
-  private waitTimer: ReturnType<typeof setTimeout> | undefined;
-  private dirty = false;
+  #poll: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  #waitTimer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = false;
   /** The cursor version the poll in flight carries. */
-  private sentVersion = -1;
+  #sentVersion = -1;
 
   constructor(
     ctx: TransportContext,
@@ -38,7 +38,7 @@ export class PollTransport extends HttpTransportBase {
       (frames) => {
         this.deliver(frames);
         // Start polling once the core has sent its subscriptions (it does so as it adopts the link).
-        if (this.sid !== undefined) setTimeout(() => void this.loop(), 0);
+        if (this.sid !== undefined) setTimeout(() => void this.#loop(), 0);
         else this.fail({ reason: 'connect answered without a welcome', code: 'PROTOCOL_ERROR' });
       },
       (err) => this.failWith(err),
@@ -46,15 +46,15 @@ export class PollTransport extends HttpTransportBase {
   }
 
   protected cursorChanged(): void {
-    if (this.poll && this.sentVersion === this.cursorVersion) return; // it already carries this cursor
-    this.dirty = true;
-    this.poll?.abort();
-    this.wake?.();
+    if (this.#poll && this.#sentVersion === this.cursorVersion) return; // it already carries this cursor
+    this.#dirty = true;
+    this.#poll?.abort();
+    this.#wake?.();
   }
 
   protected override stopped(): void {
-    clearTimeout(this.waitTimer);
-    this.wake?.();
+    clearTimeout(this.#waitTimer);
+    this.#wake?.();
     // Best effort goodbye, so the server can announce the disconnect (it keeps no state to notice).
     const fetchFn = this.ctx.runtime.fetch;
     if (this.sid === undefined || !fetchFn) return;
@@ -69,41 +69,41 @@ export class PollTransport extends HttpTransportBase {
     );
   }
 
-  private async loop(): Promise<void> {
+  async #loop(): Promise<void> {
     while (!this.closed) {
       const poll = new AbortController();
-      this.poll = poll;
-      this.dirty = false;
-      this.sentVersion = this.cursorVersion;
+      this.#poll = poll;
+      this.#dirty = false;
+      this.#sentVersion = this.cursorVersion;
       const onLife = () => poll.abort();
       this.life.signal.addEventListener('abort', onLife, { once: true });
-      const body = `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
+      const body = this.cursorBody();
       try {
         const frames = await postFrames(this.ctx, this.settings.path, { body, signal: poll.signal, timeout: this.requestTimeout });
-        this.poll = undefined;
+        this.#poll = undefined;
         this.deliver(frames);
       } catch (err) {
-        this.poll = undefined;
+        this.#poll = undefined;
         if (this.closed) return;
         if (poll.signal.aborted) continue; // the cursor changed: ask again with the new one
         return this.failWith(err);
       } finally {
         this.life.signal.removeEventListener('abort', onLife);
       }
-      if (this.settings.interval > 0 && !this.dirty && !this.closed) await this.pause(this.settings.interval);
+      if (this.settings.interval > 0 && !this.#dirty && !this.closed) await this.#pause(this.settings.interval);
     }
   }
 
   /** Waits `ms`, or less when the cursor changes or the transport closes. */
-  private pause(ms: number): Promise<void> {
+  #pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(this.waitTimer);
-        this.wake = undefined;
+        clearTimeout(this.#waitTimer);
+        this.#wake = undefined;
         resolve();
       };
-      this.wake = done;
-      this.waitTimer = setTimeout(done, ms);
+      this.#wake = done;
+      this.#waitTimer = setTimeout(done, ms);
     });
   }
 }

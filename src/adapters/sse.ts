@@ -6,6 +6,7 @@
 // the stream makes the handshake time out and the client falls back. When the subscriptions
 // change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
 // the new stream replays from the offsets the client has.
+import { errorMessage } from '../core/errors.js';
 import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
 import { sseParser } from './sse-parser.js';
 import type { TransportFactory } from './types.js';
@@ -25,7 +26,7 @@ class SseTransport extends HttpTransportBase {
   protected cursorChanged(): void {
     if (this.stream && this.streamVersion === this.cursorVersion) return; // it already carries this cursor
     this.streamVersion = this.cursorVersion;
-    const body = `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
+    const body = this.cursorBody();
     this.openStream(body, {}, this.requestTimeout);
   }
 
@@ -96,7 +97,7 @@ class SseTransport extends HttpTransportBase {
         feed(decoder.decode(value, { stream: true }));
       }
     } catch (err) {
-      if (current()) this.failWith(new HttpFailure({ reason: `SSE stream failed: ${(err as Error)?.message ?? String(err)}` }));
+      if (current()) this.failWith(new HttpFailure({ reason: `SSE stream failed: ${errorMessage(err)}` }));
       return;
     } finally {
       reader.cancel().catch(() => {});
