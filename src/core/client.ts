@@ -223,13 +223,12 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  /** One pass over the ladder, from the rung that last worked; collects every rung's failure. */
-  async #walkLadder(signal: AbortSignal): Promise<Link> {
+  /** One pass over `rungs` (default: the ladder from the rung that last worked); collects every failure. */
+  async #walkLadder(signal: AbortSignal, rungs?: readonly TransportName[]): Promise<Link> {
     const token = await this.#resolveToken();
     const ladder = this.#opts.transports;
-    const order = [...ladder.slice(this.#preferred), ...ladder.slice(0, this.#preferred)];
     const failures: string[] = [];
-    for (const name of order) {
+    for (const name of rungs ?? [...ladder.slice(this.#preferred), ...ladder.slice(0, this.#preferred)]) {
       if (signal.aborted) throw new AnywireError('CLOSED', 'client closed');
       try {
         return await this.#openRung(name, token, signal);
@@ -290,31 +289,21 @@ export class Client extends Emitter<ClientEvents> {
     this.#probeTimer = setTimeout(() => void this.#probe(), this.#opts.upgradeInterval);
   }
 
+  /** Tries the rungs above the current one; adopts the first that opens, else waits for the next probe. */
   async #probe(): Promise<void> {
     const current = this.#link;
-    if (!current) return;
     const abort = new AbortController();
     this.#probeAbort = abort;
-    let token: string | undefined;
     try {
-      token = await this.#resolveToken();
+      const link = await this.#walkLadder(abort.signal, this.#opts.transports.slice(0, this.#preferred));
+      if (this.#link !== current || this.#closedByUser) return link.transport.close();
+      this.#probeAbort = null;
+      this.#adopt(link);
     } catch {
-      return this.#scheduleProbe();
+      // Still down (or the link changed, which aborts the probe): wait for the next one.
+      if (this.#link === current) this.#scheduleProbe();
     }
-    for (const name of this.#opts.transports.slice(0, this.#preferred)) {
-      if (abort.signal.aborted || this.#link !== current) return;
-      try {
-        const link = await this.#openRung(name, token, abort.signal);
-        if (this.#link !== current || this.#closedByUser) return link.transport.close();
-        this.#probeAbort = null;
-        return this.#adopt(link);
-      } catch {
-        // This rung is still down; try the next one up, then wait for the next probe.
-      }
-    }
-    if (this.#link === current) this.#scheduleProbe();
   }
-
 
   #dropLink(clearTransport = true): void {
     clearTimeout(this.#probeTimer);

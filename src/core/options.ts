@@ -28,40 +28,35 @@ export interface ClientOptions {
   upgradeInterval?: number;
 }
 
-export interface ResolvedOptions {
-  url: string;
-  transports: readonly TransportName[];
+export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect'>> {
   token: ClientOptions['token'];
-  connectTimeout: number;
   reconnect: ReconnectOptions | false;
-  pollInterval: number;
-  autoConnect: boolean;
-  publishTimeout: number;
-  maxQueuedPublishes: number;
-  upgradeInterval: number;
 }
 
 export const allTransports: readonly TransportName[] = ['websocket', 'sse', 'long-polling', 'polling'];
 
+const defaults = {
+  transports: allTransports,
+  connectTimeout: 5000,
+  pollInterval: 2000,
+  autoConnect: true,
+  publishTimeout: 10_000,
+  maxQueuedPublishes: 1000,
+  upgradeInterval: 30_000,
+};
+
 export function resolveOptions(o: ClientOptions): ResolvedOptions {
-  if (!o || typeof o.url !== 'string' || !/^(https?|wss?):\/\//i.test(o.url)) {
+  if (!/^(https?|wss?):\/\//i.test(o?.url)) {
     throw new TypeError('anywire: createClient({ url }) needs an http(s):// or ws(s):// url');
   }
-  const transports = o.transports ?? allTransports;
-  if (transports.length === 0) throw new TypeError('anywire: `transports` must list at least one transport');
-  for (const t of transports) {
+  const r = { ...defaults } as ResolvedOptions & Record<string, unknown>;
+  // An option given as undefined takes its default, as an absent one does.
+  for (const [key, value] of Object.entries(o)) if (value !== undefined) r[key] = value;
+  if (r.transports.length === 0) throw new TypeError('anywire: `transports` must list at least one transport');
+  for (const t of r.transports) {
     if (!allTransports.includes(t)) throw new TypeError(`anywire: unknown transport "${String(t)}"`);
   }
-  return {
-    url: o.url.replace(/\/+$/, ''),
-    transports,
-    token: o.token,
-    connectTimeout: o.connectTimeout ?? 5000,
-    reconnect: o.reconnect === false ? false : { ...defaultReconnect, ...o.reconnect },
-    pollInterval: o.pollInterval ?? 2000,
-    autoConnect: o.autoConnect ?? true,
-    publishTimeout: o.publishTimeout ?? 10_000,
-    maxQueuedPublishes: o.maxQueuedPublishes ?? 1000,
-    upgradeInterval: o.upgradeInterval ?? 30_000,
-  };
+  r.url = String(o.url).replace(/\/+$/, '');
+  r.reconnect = o.reconnect === false ? false : { ...defaultReconnect, ...o.reconnect };
+  return r;
 }
