@@ -14,9 +14,9 @@ export type AnySub = Subscription<any>;
 interface ChannelRecord {
   name: string;
   subs: Set<AnySub>;
-  epoch: string | undefined;
+  epoch?: string | undefined;
   /** Last offset delivered to the app. */
-  offset: number | undefined;
+  offset?: number | undefined;
   /** Id of the `sub` frame in flight or confirmed on the current link. */
   subId: number;
   confirmed: boolean;
@@ -48,7 +48,7 @@ export class Channels {
   add(sub: AnySub): void {
     let rec = this.#records.get(sub.channel);
     if (!rec) {
-      rec = { name: sub.channel, subs: new Set([sub]), epoch: undefined, offset: undefined, subId: -1, confirmed: false, retries: 0 };
+      rec = { name: sub.channel, subs: new Set([sub]), subId: -1, confirmed: false, retries: 0 };
       this.#records.set(sub.channel, rec);
       this.#host.send([this.#subFrame(rec)]);
     } else {
@@ -144,6 +144,6 @@ export class Channels {
     rec.confirmed = false;
     for (const sub of rec.subs) sub._subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    return since ? { t: 'sub', id: rec.subId, ch: rec.name, since } : { t: 'sub', id: rec.subId, ch: rec.name };
+    return { t: 'sub', id: rec.subId, ch: rec.name, since };
   }
 }
