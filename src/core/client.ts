@@ -9,8 +9,8 @@ import type { Code } from './codes.js';
 import { AnywireError } from './errors.js';
 import { openLink, type Link } from './handshake.js';
 import {
-  CHANNEL_PATTERN,
   asBytes,
+  isChannel,
   type ClientFrame,
   type ErrorFrame,
   type ServerFrame,
@@ -138,7 +138,7 @@ export class Client extends Emitter<ClientEvents> {
 
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
     const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub));
-    if (!CHANNEL_PATTERN.test(channel)) {
+    if (!isChannel(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
     }
@@ -149,7 +149,7 @@ export class Client extends Emitter<ClientEvents> {
   /** Resolves with the message's offset on the server's ack; queued while disconnected. */
   publish(channel: string, data: unknown): Promise<{ offset: number }> {
     if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
-    if (!CHANNEL_PATTERN.test(channel)) {
+    if (!isChannel(channel)) {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }
     const bytes = asBytes(data);

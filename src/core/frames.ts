@@ -37,7 +37,10 @@ const str =
   (min: number, max: number): Check =>
   (v) =>
     typeof v === 'string' && v.length >= min && v.length <= max;
-const channel: Check = (v) => typeof v === 'string' && CHANNEL_PATTERN.test(v);
+/** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
+let validName = '';
+/** A valid channel name (`CHANNEL_PATTERN`). */
+export const isChannel: Check = (v) => v === validName || (typeof v === 'string' && CHANNEL_PATTERN.test(v) && !!(validName = v));
 const opt =
   (check: Check): Check =>
   (v) =>
@@ -51,19 +54,19 @@ const shapes: Record<string, Record<string, Check>> = {
   welcome: { v: (v) => v === 1, sid: str(1, 4096), hb: int(1), max: int(1) },
   subd: {
     id: int(0),
-    ch: channel,
+    ch: isChannel,
     e: id64,
     o: int(0),
     r: (v) => typeof v === 'boolean',
     gap: opt((v) => v === 'history-trimmed' || v === 'history-lost'),
   },
-  msg: { ch: channel, o: int(1), ...payload },
+  msg: { ch: isChannel, o: int(1), ...payload },
   ack: { id: id64, o: int(1) },
   err: {
     code: id64,
     msg: (v) => typeof v === 'string',
     id: opt((v) => id64(v) || int(0)(v)),
-    ch: opt(channel),
+    ch: opt(isChannel),
     retry: opt(int(0)),
   },
   ping: {},
