@@ -220,7 +220,7 @@ export abstract class HttpTransportBase {
   #outbox: ClientFrame[] = [];
   #posting = false;
   #cursorTimer: ReturnType<typeof setTimeout> | undefined;
-  #outboxTimer: ReturnType<typeof setTimeout> | undefined;
+  #pumpQueued = false;
 
   constructor(protected readonly ctx: TransportContext) {}
 
@@ -263,11 +263,14 @@ export abstract class HttpTransportBase {
         if (!this.closed) this.cursorChanged();
       }, 0);
     }
-    if (this.#outbox.length && !this.#posting && !this.#outboxTimer) {
-      this.#outboxTimer = setTimeout(() => {
-        this.#outboxTimer = undefined;
+    // Upstream frames leave at the end of the task, not after a timer: a timer costs a publish a
+    // millisecond of latency, and while a POST is in flight later frames wait and batch anyway.
+    if (this.#outbox.length && !this.#posting && !this.#pumpQueued) {
+      this.#pumpQueued = true;
+      queueMicrotask(() => {
+        this.#pumpQueued = false;
         void this.#pump();
-      }, 0);
+      });
     }
   }
 
@@ -275,7 +278,6 @@ export abstract class HttpTransportBase {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.#cursorTimer);
-    clearTimeout(this.#outboxTimer);
     this.#outbox = [];
     this.life.abort();
     this.stopped();
