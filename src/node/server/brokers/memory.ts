@@ -18,6 +18,14 @@ interface ChannelState {
   lastPublish: number;
 }
 
+/** One generation of remembered publish ids: per channel, the epoch they were stored in and id → offset. */
+type IdGeneration = Map<string, { epoch: string; ids: Map<string, number> }>;
+
+function seen(generation: IdGeneration, channel: string, epoch: string, id: string): number | undefined {
+  const entry = generation.get(channel);
+  return entry !== undefined && entry.epoch === epoch ? entry.ids.get(id) : undefined;
+}
+
 export interface MemoryBrokerOptions {
   /**
    * Bound on remembered publish ids. A retried id is recognised while it is among the newest
@@ -33,10 +41,14 @@ class MemoryBroker implements Broker {
   /**
    * Remembered publish ids in two generations: a lookup checks both, and when the newer one holds
    * half the window or is older than the de-duplication ttl, the older is dropped whole. O(1) per
-   * publish, no object or timer per id (the stored message carries epoch and offset).
+   * publish, no object or timer per id. Ids are kept per channel (no key to concatenate) with the
+   * epoch they were stored in, and map to their offset: a small integer, nothing for the garbage
+   * collector to trace (a message object per id kept 100,000 messages alive).
    */
-  private ids = new Map<string, BrokerMessage>();
-  private oldIds = new Map<string, BrokerMessage>();
+  private ids: IdGeneration = new Map();
+  private oldIds: IdGeneration = new Map();
+  /** Ids in `ids`, over every channel. */
+  private idsCount = 0;
   private idsSince = Date.now();
   private idsTtl = 60_000;
   private readonly maxIds: number;
@@ -50,10 +62,11 @@ class MemoryBroker implements Broker {
 
   async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
     const now = Date.now();
-    const key = options.id === undefined ? undefined : `${channel}\u0000${options.id}`;
-    if (key !== undefined) {
-      const prior = this.ids.get(key) ?? this.oldIds.get(key);
-      if (prior && this.channels.get(channel)?.epoch === prior.epoch) return { epoch: prior.epoch, offset: prior.offset };
+    const id = options.id;
+    const known = id === undefined ? undefined : this.channels.get(channel);
+    if (known !== undefined) {
+      const offset = seen(this.ids, channel, known.epoch, id!) ?? seen(this.oldIds, channel, known.epoch, id!);
+      if (offset !== undefined) return { epoch: known.epoch, offset };
     }
     const state = this.channel(channel);
     const message: BrokerMessage = { channel, epoch: state.epoch, offset: ++state.top, payload };
@@ -61,11 +74,7 @@ class MemoryBroker implements Broker {
     state.ttl = options.history.ttl;
     state.lastPublish = now;
     this.trim(state, options.history.size, now);
-    if (key !== undefined) {
-      this.idsTtl = Math.max(options.history.ttl, 60_000);
-      if (this.ids.size >= this.maxIds / 2 || now - this.idsSince > this.idsTtl) this.rotateIds(now);
-      this.ids.set(key, message);
-    }
+    if (id !== undefined) this.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
     return { epoch: state.epoch, offset: message.offset };
@@ -126,9 +135,20 @@ class MemoryBroker implements Broker {
     }
   }
 
+  private remember(channel: string, epoch: string, id: string, offset: number, ttl: number, now: number): void {
+    this.idsTtl = Math.max(ttl, 60_000);
+    if (this.idsCount >= this.maxIds / 2 || now - this.idsSince > this.idsTtl) this.rotateIds(now);
+    let entry = this.ids.get(channel);
+    // A channel forgotten and created again has a new epoch: the ids of the old one mean nothing.
+    if (entry === undefined || entry.epoch !== epoch) this.ids.set(channel, (entry = { epoch, ids: new Map() }));
+    entry.ids.set(id, offset);
+    this.idsCount++;
+  }
+
   private rotateIds(now: number): void {
     this.oldIds = this.ids;
     this.ids = new Map();
+    this.idsCount = 0;
     this.idsSince = now;
   }
 
