@@ -95,7 +95,8 @@ export class Session implements HubMember {
     const sub: ChannelSub = { id: f.id, epoch: '', last: 0, pending: [] };
     this.subs.set(ch, sub);
     const stale = () => this.destroyed || this.subs.get(ch) !== sub;
-    if (!(await this.allowed(ch, 'subscribe'))) {
+    const allowed = this.allowed(ch, 'subscribe');
+    if (allowed !== ALLOWED && !(await allowed)) {
       if (!stale()) this.unsubscribe(ch);
       return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
     }

@@ -84,15 +84,16 @@ class MemoryBroker implements Broker {
     const state = this.channel(channel);
     const now = Date.now();
     this.trim(state, Infinity, now);
-    const base = { epoch: state.epoch, top: state.top };
-    if (!since) return { ...base, messages: [] };
-    if (since.epoch !== state.epoch || since.offset > state.top) return { ...base, messages: [], gap: 'history-lost' };
-    if (since.offset === state.top) return { ...base, messages: [] };
-    const oldest = state.ring[state.head]?.message.offset ?? state.top + 1;
-    if (oldest > since.offset + 1) return { ...base, messages: [], gap: 'history-trimmed' };
+    const epoch = state.epoch;
+    const top = state.top;
+    if (!since) return { epoch, top, messages: [] };
+    if (since.epoch !== epoch || since.offset > top) return { epoch, top, messages: [], gap: 'history-lost' };
+    if (since.offset === top) return { epoch, top, messages: [] };
+    const oldest = state.ring[state.head]?.message.offset ?? top + 1;
+    if (oldest > since.offset + 1) return { epoch, top, messages: [], gap: 'history-trimmed' };
     const messages: BrokerMessage[] = [];
     for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
-    return { ...base, messages };
+    return { epoch, top, messages };
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {

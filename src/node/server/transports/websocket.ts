@@ -6,7 +6,6 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AnywireError } from '../../../core/errors.js';
 import { PROTOCOL_VERSION } from '../../../core/frames.js';
-import { connectFrame } from '../../../core/schemas.js';
 import type { ServerCore } from '../core.js';
 import type { Identity } from '../options.js';
 import { decodeClientBinary, decodeClientText, type Inbound } from '../inbound.js';
@@ -79,14 +78,15 @@ class Connection implements Sink {
       this.early.push(inbound);
       return;
     }
-    const first = connectFrame.safeParse(inbound.frames[0]);
-    if (!first.success || inbound.frames.length !== 1) {
+    // Decoding validated every frame against the protocol's schemas already: a `connect` here is one.
+    const first = inbound.frames[0];
+    if (first?.t !== 'connect' || inbound.frames.length !== 1) {
       return this.close('PROTOCOL_ERROR', `the first frame must be {"t":"connect","v":${PROTOCOL_VERSION}}`);
     }
     this.authenticating = true;
     const request = this.request!;
     this.request = undefined;
-    this.core.authenticate(first.data.token, request).then(
+    this.core.authenticate(first.token, request).then(
       (identity) => this.welcome(identity),
       (err: AnywireError) => {
         this.stopHandshakeTimer();
