@@ -1,6 +1,7 @@
 // The in-process broker: offsets, a bounded history ring per channel and local fan-out. Nothing
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
+import { IdWindow } from './id-window.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
 
 interface Stored {
@@ -18,14 +19,6 @@ interface ChannelState {
   lastPublish: number;
 }
 
-/** One generation of remembered publish ids: per channel, the epoch they were stored in and id → offset. */
-type IdGeneration = Map<string, { epoch: string; ids: Map<string, number> }>;
-
-function seen(generation: IdGeneration, channel: string, epoch: string, id: string): number | undefined {
-  const entry = generation.get(channel);
-  return entry !== undefined && entry.epoch === epoch ? entry.ids.get(id) : undefined;
-}
-
 export interface MemoryBrokerOptions {
   /**
    * Bound on remembered publish ids. A retried id is recognised while it is among the newest
@@ -38,24 +31,12 @@ class MemoryBroker implements Broker {
   readonly healthy = true;
   private readonly channels = new Map<string, ChannelState>();
   private readonly listeners = new Map<string, Set<BrokerListener>>();
-  /**
-   * Remembered publish ids in two generations: a lookup checks both, and when the newer one holds
-   * half the window or is older than the de-duplication ttl, the older is dropped whole. O(1) per
-   * publish, no object or timer per id. Ids are kept per channel (no key to concatenate) with the
-   * epoch they were stored in, and map to their offset: a small integer, nothing for the garbage
-   * collector to trace (a message object per id kept 100,000 messages alive).
-   */
-  private ids: IdGeneration = new Map();
-  private oldIds: IdGeneration = new Map();
-  /** Ids in `ids`, over every channel. */
-  private idsCount = 0;
-  private idsSince = Date.now();
-  private idsTtl = 60_000;
-  private readonly maxIds: number;
+  /** Publish ids stored lately, for de-duplication. */
+  private readonly ids: IdWindow;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: MemoryBrokerOptions) {
-    this.maxIds = options.maxDedupIds ?? 100_000;
+    this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
@@ -65,7 +46,7 @@ class MemoryBroker implements Broker {
     const id = options.id;
     const known = id === undefined ? undefined : this.channels.get(channel);
     if (known !== undefined) {
-      const offset = seen(this.ids, channel, known.epoch, id!) ?? seen(this.oldIds, channel, known.epoch, id!);
+      const offset = this.ids.lookup(channel, known.epoch, id!);
       if (offset !== undefined) return { epoch: known.epoch, offset };
     }
     const state = this.channel(channel);
@@ -74,7 +55,7 @@ class MemoryBroker implements Broker {
     state.ttl = options.history.ttl;
     state.lastPublish = now;
     this.trim(state, options.history.size, now);
-    if (id !== undefined) this.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
+    if (id !== undefined) this.ids.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
     return { epoch: state.epoch, offset: message.offset };
@@ -136,23 +117,6 @@ class MemoryBroker implements Broker {
     }
   }
 
-  private remember(channel: string, epoch: string, id: string, offset: number, ttl: number, now: number): void {
-    this.idsTtl = Math.max(ttl, 60_000);
-    if (this.idsCount >= this.maxIds / 2 || now - this.idsSince > this.idsTtl) this.rotateIds(now);
-    let entry = this.ids.get(channel);
-    // A channel forgotten and created again has a new epoch: the ids of the old one mean nothing.
-    if (entry === undefined || entry.epoch !== epoch) this.ids.set(channel, (entry = { epoch, ids: new Map() }));
-    entry.ids.set(id, offset);
-    this.idsCount++;
-  }
-
-  private rotateIds(now: number): void {
-    this.oldIds = this.ids;
-    this.ids = new Map();
-    this.idsCount = 0;
-    this.idsSince = now;
-  }
-
   /** Forgets idle channels whose history expired; they come back with a new epoch. */
   private sweep(): void {
     const now = Date.now();
@@ -162,8 +126,7 @@ class MemoryBroker implements Broker {
         this.channels.delete(name);
       }
     }
-    // Without publishes nothing rotates on publish: age the ids out here too.
-    if (now - this.idsSince > this.idsTtl && this.ids.size + this.oldIds.size > 0) this.rotateIds(now);
+    this.ids.age(now);
   }
 }
 
