@@ -15,6 +15,12 @@ import { Session } from '../session.js';
 /** Connections with frames waiting; flushed together once per microtask checkpoint. */
 const dirty = new Set<Connection>();
 let flushScheduled = false;
+/**
+ * True while a message of one frame is handled synchronously: what it produces for a connection
+ * with nothing waiting (the `msg` of a publish, to each subscriber) is written at once instead of
+ * at the microtask checkpoint. A batch of frames still batches its answers: it is what queues up.
+ */
+let direct = false;
 function flushAll(): void {
   flushScheduled = false;
   for (const c of dirty) c.flush();
@@ -71,7 +77,15 @@ class Connection implements Sink {
     const inbound = decode(data, isBinary);
     if (inbound.violation) return this.close('PROTOCOL_ERROR', inbound.violation);
     for (const e of inbound.errors) this.frame(e);
-    if (this.session) return this.session.receive(inbound.frames);
+    if (this.session) {
+      direct = inbound.frames.length === 1;
+      try {
+        this.session.receive(inbound.frames);
+      } finally {
+        direct = false;
+      }
+      return;
+    }
     if (this.authenticating) {
       this.early ??= [];
       if (this.early.length >= 64) return this.close('PROTOCOL_ERROR', 'too many frames before the welcome');
@@ -152,6 +166,7 @@ class Connection implements Sink {
 
   private push(text: string): void {
     if (this.closed) return;
+    if (direct && this.queue === undefined) return this.write(text);
     if (this.queue === undefined) this.queue = [];
     this.queue.push(text);
     dirty.add(this);
