@@ -346,6 +346,33 @@ describe('authorization and limits', () => {
   });
 });
 
+describe('batching of server frames', () => {
+  it('answers a batch of publishes in one message of msgs, and a single publish with its msg at once', async () => {
+    const { url } = await startServer();
+    const raw = await rawSocket(url);
+    await raw.handshake();
+    raw.send({ t: 'sub', id: 1, ch: 'chat' });
+    await raw.next((f) => f.t === 'subd');
+    const messages: Frame[][] = [];
+    raw.ws.on('message', (data: RawData) => {
+      const v = JSON.parse((data as Buffer).toString());
+      messages.push(Array.isArray(v) ? v : [v]);
+    });
+
+    raw.send([1, 2, 3].map((n) => ({ t: 'pub', id: `b${n}`, ch: 'chat', d: n })));
+    await raw.next((f) => f.id === 'b3');
+    expect(messages).toEqual([
+      [1, 2, 3].map((n) => ({ t: 'msg', ch: 'chat', o: n, d: n })),
+      [1, 2, 3].map((n) => ({ t: 'ack', id: `b${n}`, o: n })),
+    ]);
+
+    messages.length = 0;
+    raw.send({ t: 'pub', id: 'one', ch: 'chat', d: 4 });
+    await raw.next((f) => f.id === 'one');
+    expect(messages).toEqual([[{ t: 'msg', ch: 'chat', o: 4, d: 4 }], [{ t: 'ack', id: 'one', o: 4 }]]);
+  });
+});
+
 describe('bad input', () => {
   it('answers garbage with an error frame, closes only that socket and leaves other clients alone', async () => {
     const { server, url } = await startServer();

@@ -72,6 +72,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   payload(data: unknown): Payload | { code: Code; message: string } {
     let payload: Payload;
     let size: number;
+    const max = this.options.maxPayload;
     if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
       payload = data instanceof Uint8Array ? data : new Uint8Array(data);
       size = payload.length;
@@ -83,11 +84,13 @@ export class ServerCore extends EventEmitter<ServerEvents> {
         text = undefined;
       }
       if (text === undefined) return { code: 'BAD_REQUEST', message: 'data is not a JSON value' };
+      // A UTF-16 unit is at most 3 bytes of UTF-8: a text that fits 3 times needs no count.
+      if (text.length * 3 <= max) return text;
       payload = text;
       size = Buffer.byteLength(text);
     }
-    if (size > this.options.maxPayload) {
-      return { code: 'PAYLOAD_TOO_LARGE', message: `payload of ${size} bytes exceeds maxPayload ${this.options.maxPayload}` };
+    if (size > max) {
+      return { code: 'PAYLOAD_TOO_LARGE', message: `payload of ${size} bytes exceeds maxPayload ${max}` };
     }
     return payload;
   }

@@ -1,7 +1,7 @@
 // Decoding at the server's boundary: every client frame is validated; a frame that answers to an
 // id gets its own BAD_REQUEST, anything else unreadable is a protocol violation.
 import { decodeBinary, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
-import { clientFrame } from '../../core/schemas.js';
+import { clientFrame } from './client-check.js';
 
 export interface ErrorReply {
   t: 'err';

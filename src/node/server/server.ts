@@ -95,9 +95,14 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   async listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; host: string; url: string }> {
     if (this.own) throw new Error('anywire: listen() was already called');
     const server = createHttpServer();
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
+    // One listener for every socket, not a closure (and a `once` wrapper) per connection.
+    const sockets = this.sockets;
+    function forget(this: Socket): void {
+      sockets.delete(this);
+    }
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', forget);
     });
     this.own = server;
     this.attach(server);
@@ -166,7 +171,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     const reject = (status: number, code: string, message: string) => {
       const body = JSON.stringify({ code, message });
       socket.end(
@@ -178,8 +183,13 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     if (this.core.closing) return reject(503, 'SERVER_SHUTTING_DOWN', 'server is shutting down');
     if (!originAllowed(req, this.core.options.allowedOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
     this.ws.upgrade(req, socket, head);
+    // ws has its own error listener on the socket from here on (during its handshake and after);
+    // ours would only make the socket's listeners an array for the connection's whole life.
+    socket.off('error', ignore);
   }
 }
+
+function ignore(): void {}
 
 /** Creates an anywire server; see ServerOptions for every option and its default. */
 export function createServer(options: ServerOptions = {}): AnywireServer {

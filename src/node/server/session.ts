@@ -3,6 +3,7 @@
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import type { Payload } from './brokers/types.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
@@ -94,7 +95,8 @@ export class Session implements HubMember {
     const sub: ChannelSub = { id: f.id, epoch: '', last: 0, pending: [] };
     this.subs.set(ch, sub);
     const stale = () => this.destroyed || this.subs.get(ch) !== sub;
-    if (!(await this.allowed(ch, 'subscribe'))) {
+    const allowed = this.allowed(ch, 'subscribe');
+    if (allowed !== ALLOWED && !(await allowed)) {
       if (!stale()) this.unsubscribe(ch);
       return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
     }
@@ -163,15 +165,22 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
     }
+    // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
+    const allowed = this.allowed(f.ch, 'publish');
+    if (allowed === ALLOWED) return this.store(f, payload);
     // Publishes on one channel chain on one cached authorisation promise, so the broker sees
     // them in the order the client sent them.
-    this.allowed(f.ch, 'publish').then((ok) => {
+    allowed.then((ok) => {
       if (!ok) return this.error('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f.id, f.ch);
-      this.core.publishPayload(f.ch, payload, f.id).then(
-        (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
-        (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
-      );
+      this.store(f, payload);
     });
+  }
+
+  private store(f: PublishFrame, payload: Payload): void {
+    this.core.publishPayload(f.ch, payload, f.id).then(
+      (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
+      (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
+    );
   }
 
   private allowed(channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {

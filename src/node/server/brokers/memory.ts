@@ -1,6 +1,7 @@
 // The in-process broker: offsets, a bounded history ring per channel and local fan-out. Nothing
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
+import { IdWindow } from './id-window.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
 
 interface Stored {
@@ -30,30 +31,23 @@ class MemoryBroker implements Broker {
   readonly healthy = true;
   private readonly channels = new Map<string, ChannelState>();
   private readonly listeners = new Map<string, Set<BrokerListener>>();
-  /**
-   * Remembered publish ids in two generations: a lookup checks both, and when the newer one holds
-   * half the window or is older than the de-duplication ttl, the older is dropped whole. O(1) per
-   * publish, no object or timer per id (the stored message carries epoch and offset).
-   */
-  private ids = new Map<string, BrokerMessage>();
-  private oldIds = new Map<string, BrokerMessage>();
-  private idsSince = Date.now();
-  private idsTtl = 60_000;
-  private readonly maxIds: number;
+  /** Publish ids stored lately, for de-duplication. */
+  private readonly ids: IdWindow;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: MemoryBrokerOptions) {
-    this.maxIds = options.maxDedupIds ?? 100_000;
+    this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
 
   async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
     const now = Date.now();
-    const key = options.id === undefined ? undefined : `${channel}\u0000${options.id}`;
-    if (key !== undefined) {
-      const prior = this.ids.get(key) ?? this.oldIds.get(key);
-      if (prior && this.channels.get(channel)?.epoch === prior.epoch) return { epoch: prior.epoch, offset: prior.offset };
+    const id = options.id;
+    const known = id === undefined ? undefined : this.channels.get(channel);
+    if (known !== undefined) {
+      const offset = this.ids.lookup(channel, known.epoch, id!);
+      if (offset !== undefined) return { epoch: known.epoch, offset };
     }
     const state = this.channel(channel);
     const message: BrokerMessage = { channel, epoch: state.epoch, offset: ++state.top, payload };
@@ -61,11 +55,7 @@ class MemoryBroker implements Broker {
     state.ttl = options.history.ttl;
     state.lastPublish = now;
     this.trim(state, options.history.size, now);
-    if (key !== undefined) {
-      this.idsTtl = Math.max(options.history.ttl, 60_000);
-      if (this.ids.size >= this.maxIds / 2 || now - this.idsSince > this.idsTtl) this.rotateIds(now);
-      this.ids.set(key, message);
-    }
+    if (id !== undefined) this.ids.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
     return { epoch: state.epoch, offset: message.offset };
@@ -75,15 +65,16 @@ class MemoryBroker implements Broker {
     const state = this.channel(channel);
     const now = Date.now();
     this.trim(state, Infinity, now);
-    const base = { epoch: state.epoch, top: state.top };
-    if (!since) return { ...base, messages: [] };
-    if (since.epoch !== state.epoch || since.offset > state.top) return { ...base, messages: [], gap: 'history-lost' };
-    if (since.offset === state.top) return { ...base, messages: [] };
-    const oldest = state.ring[state.head]?.message.offset ?? state.top + 1;
-    if (oldest > since.offset + 1) return { ...base, messages: [], gap: 'history-trimmed' };
+    const epoch = state.epoch;
+    const top = state.top;
+    if (!since) return { epoch, top, messages: [] };
+    if (since.epoch !== epoch || since.offset > top) return { epoch, top, messages: [], gap: 'history-lost' };
+    if (since.offset === top) return { epoch, top, messages: [] };
+    const oldest = state.ring[state.head]?.message.offset ?? top + 1;
+    if (oldest > since.offset + 1) return { epoch, top, messages: [], gap: 'history-trimmed' };
     const messages: BrokerMessage[] = [];
     for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
-    return { ...base, messages };
+    return { epoch, top, messages };
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {
@@ -126,12 +117,6 @@ class MemoryBroker implements Broker {
     }
   }
 
-  private rotateIds(now: number): void {
-    this.oldIds = this.ids;
-    this.ids = new Map();
-    this.idsSince = now;
-  }
-
   /** Forgets idle channels whose history expired; they come back with a new epoch. */
   private sweep(): void {
     const now = Date.now();
@@ -141,8 +126,7 @@ class MemoryBroker implements Broker {
         this.channels.delete(name);
       }
     }
-    // Without publishes nothing rotates on publish: age the ids out here too.
-    if (now - this.idsSince > this.idsTtl && this.ids.size + this.oldIds.size > 0) this.rotateIds(now);
+    this.ids.age(now);
   }
 }
 

@@ -3,32 +3,138 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AnywireError } from '../../../core/errors.js';
 import { PROTOCOL_VERSION } from '../../../core/frames.js';
-import { connectFrame } from '../../../core/schemas.js';
 import type { ServerCore } from '../core.js';
+import type { Identity } from '../options.js';
 import { decodeClientBinary, decodeClientText, type Inbound } from '../inbound.js';
 import type { Outgoing, Sink } from '../outgoing.js';
 import { Session } from '../session.js';
 
-/** Sinks with frames waiting; flushed together once per microtask checkpoint. */
-const dirty = new Set<WebSocketSink>();
+/** Connections with frames waiting; flushed together once per microtask checkpoint. */
+const dirty = new Set<Connection>();
 let flushScheduled = false;
+/**
+ * True while a message of one frame is handled synchronously: what it produces for a connection
+ * with nothing waiting (the `msg` of a publish, to each subscriber) is written at once instead of
+ * at the microtask checkpoint. A batch of frames still batches its answers: it is what queues up.
+ */
+let direct = false;
 function flushAll(): void {
   flushScheduled = false;
-  for (const sink of dirty) sink.flush();
+  for (const c of dirty) c.flush();
   dirty.clear();
 }
 
-class WebSocketSink implements Sink {
-  private queue: string[] = [];
+/**
+ * The socket class `ws` creates for us: it carries its connection in a field, so the listeners
+ * below are shared functions rather than closures made per socket (memory per idle connection is a
+ * headline figure).
+ */
+class AnywireSocket extends WebSocket {
+  connection: Connection | undefined = undefined;
+}
+
+function noop(): void {}
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as AnywireSocket).connection!.received(data, isBinary);
+}
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as AnywireSocket).connection!.ended(code, reason);
+}
+function onHandshakeTimeout(connection: Connection): void {
+  connection.close('TIMEOUT', 'no connect frame in time');
+}
+
+/**
+ * One WebSocket client: its handshake, then its Session. It is the session's Sink: frames written
+ * in one task are batched into one WebSocket message.
+ */
+class Connection implements Sink {
+  /** Frames waiting for the microtask checkpoint; created on the first one. */
+  private queue: string[] | undefined = undefined;
   closed = false;
+  private session: Session | undefined = undefined;
+  /** Kept only until `authenticate` has it (its headers cost ~0.8 KB of heap per idle connection). */
+  private request: IncomingMessage | undefined;
+  /** While authenticating: frames a pipelining client sent before its welcome. */
+  private early: Inbound[] | undefined = undefined;
+  private authenticating = false;
+  private handshake: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly ws: WebSocket,
-    private readonly maxBuffered: number,
-  ) {}
+    private readonly ws: AnywireSocket,
+    private readonly core: ServerCore,
+    request: IncomingMessage,
+    private readonly sockets: Set<AnywireSocket>,
+  ) {
+    this.request = request;
+    this.handshake = setTimeout(onHandshakeTimeout, core.options.handshakeTimeout, this);
+  }
+
+  received(data: RawData, isBinary: boolean): void {
+    const inbound = decode(data, isBinary);
+    if (inbound.violation) return this.close('PROTOCOL_ERROR', inbound.violation);
+    for (const e of inbound.errors) this.frame(e);
+    if (this.session) {
+      direct = inbound.frames.length === 1;
+      try {
+        this.session.receive(inbound.frames);
+      } finally {
+        direct = false;
+      }
+      return;
+    }
+    if (this.authenticating) {
+      this.early ??= [];
+      if (this.early.length >= 64) return this.close('PROTOCOL_ERROR', 'too many frames before the welcome');
+      this.early.push(inbound);
+      return;
+    }
+    // Decoding validated every frame against the protocol's schemas already: a `connect` here is one.
+    const first = inbound.frames[0];
+    if (first?.t !== 'connect' || inbound.frames.length !== 1) {
+      return this.close('PROTOCOL_ERROR', `the first frame must be {"t":"connect","v":${PROTOCOL_VERSION}}`);
+    }
+    this.authenticating = true;
+    const request = this.request!;
+    this.request = undefined;
+    this.core.authenticate(first.token, request).then(
+      (identity) => this.welcome(identity),
+      (err: AnywireError) => {
+        this.stopHandshakeTimer();
+        this.close(err.code ?? 'UNAUTHORIZED', err.message);
+      },
+    );
+  }
+
+  private welcome(identity: Identity): void {
+    this.stopHandshakeTimer();
+    const core = this.core;
+    if (this.closed) return;
+    if (core.closing) return this.close('SERVER_SHUTTING_DOWN', 'server is shutting down', core.options.shutdownRetryAfter);
+    const session = new Session(core, this, { id: randomUUID(), identity, transport: 'websocket' });
+    this.session = session;
+    this.frame({ t: 'welcome', v: PROTOCOL_VERSION, sid: session.id, hb: core.options.heartbeatInterval, max: core.options.maxPayload });
+    core.opened(session);
+    const early = this.early;
+    this.early = undefined;
+    if (early) for (const e of early) session.receive(e.frames);
+  }
+
+  ended(code: number, reason: Buffer): void {
+    this.sockets.delete(this.ws);
+    this.stopHandshakeTimer();
+    this.closed = true;
+    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : `socket closed (${code})`);
+  }
+
+  private stopHandshakeTimer(): void {
+    if (this.handshake === undefined) return;
+    clearTimeout(this.handshake);
+    this.handshake = undefined; // a cleared timer still holds ~120 bytes while referenced
+  }
 
   frame(frame: object): void {
     this.push(JSON.stringify(frame));
@@ -60,6 +166,8 @@ class WebSocketSink implements Sink {
 
   private push(text: string): void {
     if (this.closed) return;
+    if (direct && this.queue === undefined) return this.write(text);
+    if (this.queue === undefined) this.queue = [];
     this.queue.push(text);
     dirty.add(this);
     if (!flushScheduled) {
@@ -70,16 +178,17 @@ class WebSocketSink implements Sink {
 
   flush(): void {
     const q = this.queue;
-    if (q.length === 0 || this.closed) return;
-    this.queue = [];
+    if (q === undefined || this.closed) return;
+    this.queue = undefined;
     this.write(q.length === 1 ? q[0]! : '[' + q.join(',') + ']');
   }
 
   private write(data: string | Buffer): void {
     if (this.closed || this.ws.readyState !== 1) return;
-    if (this.ws.bufferedAmount > this.maxBuffered) {
+    const max = this.core.options.maxBufferedBytes;
+    if (this.ws.bufferedAmount > max) {
       // A slow reader is cut off rather than growing our memory; it resumes from history.
-      this.close('SLOW_CONSUMER', `more than ${this.maxBuffered} bytes waiting`);
+      this.close('SLOW_CONSUMER', `more than ${max} bytes waiting`);
       return;
     }
     this.ws.send(data);
@@ -88,6 +197,8 @@ class WebSocketSink implements Sink {
 
 export class WebSocketHandler {
   private readonly wss: WebSocketServer;
+  /** Every open socket, handshaken or not (shutdown closes them all). */
+  private readonly sockets = new Set<AnywireSocket>();
 
   constructor(private readonly core: ServerCore) {
     const max = core.options.maxPayload;
@@ -97,81 +208,26 @@ export class WebSocketHandler {
       // the socket with 1009, a protocol violation rather than a publish to refuse politely.
       maxPayload: Math.ceil(max * 1.4) + 64 * 1024,
       perMessageDeflate: false,
-      clientTracking: true,
+      // Tracked here: ws's own tracking adds a closure and a second 'close' listener per socket.
+      clientTracking: false,
+      WebSocket: AnywireSocket,
     });
   }
 
   get connections(): number {
-    return this.wss.clients.size;
+    return this.sockets.size;
   }
 
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.onSocket(ws, request));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onSocket(ws as AnywireSocket, request));
   }
 
-  private onSocket(ws: WebSocket, upgradeRequest: IncomingMessage): void {
-    const core = this.core;
-    // Kept only until `authenticate` has it: held for the socket's life, the request and its
-    // headers cost ~0.8 KB of heap per idle connection.
-    let request: IncomingMessage | undefined = upgradeRequest;
-    const sink = new WebSocketSink(ws, core.options.maxBufferedBytes);
-    let session: Session | undefined;
-    let authenticating = false;
-    /** Frames a pipelining client sent before its welcome; handled once authenticated. */
-    let early: Inbound[] = [];
-    ws.on('error', () => {});
-    let handshake: ReturnType<typeof setTimeout> | undefined = setTimeout(
-      () => sink.close('TIMEOUT', 'no connect frame in time'),
-      core.options.handshakeTimeout,
-    );
-
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const inbound = decode(data, isBinary);
-      if (inbound.violation) return sink.close('PROTOCOL_ERROR', inbound.violation);
-      for (const e of inbound.errors) sink.frame(e);
-      if (session) return session.receive(inbound.frames);
-      if (authenticating) {
-        if (early.length >= 64) return sink.close('PROTOCOL_ERROR', 'too many frames before the welcome');
-        early.push(inbound);
-        return;
-      }
-      const first = connectFrame.safeParse(inbound.frames[0]);
-      if (!first.success || inbound.frames.length !== 1) {
-        return sink.close('PROTOCOL_ERROR', `the first frame must be {"t":"connect","v":${PROTOCOL_VERSION}}`);
-      }
-      authenticating = true;
-      const req = request!;
-      request = undefined;
-      core.authenticate(first.data.token, req).then(
-        (identity) => {
-          clearTimeout(handshake);
-          handshake = undefined; // a cleared timer still holds ~120 bytes while referenced
-          if (sink.closed) return;
-          if (core.closing) return sink.close('SERVER_SHUTTING_DOWN', 'server is shutting down', core.options.shutdownRetryAfter);
-          session = new Session(core, sink, { id: randomUUID(), identity, transport: 'websocket' });
-          sink.frame({
-            t: 'welcome',
-            v: PROTOCOL_VERSION,
-            sid: session.id,
-            hb: core.options.heartbeatInterval,
-            max: core.options.maxPayload,
-          });
-          core.opened(session);
-          for (const e of early) session.receive(e.frames);
-          early = [];
-        },
-        (err: AnywireError) => {
-          clearTimeout(handshake);
-          sink.close(err.code ?? 'UNAUTHORIZED', err.message);
-        },
-      );
-    });
-
-    ws.on('close', (code, reason) => {
-      clearTimeout(handshake);
-      sink.closed = true;
-      if (session) core.closed(session, reason.length ? reason.toString() : `socket closed (${code})`);
-    });
+  private onSocket(ws: AnywireSocket, request: IncomingMessage): void {
+    ws.connection = new Connection(ws, this.core, request, this.sockets);
+    this.sockets.add(ws);
+    ws.on('error', noop);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
   }
 
   /** Tells every client to reconnect (elsewhere) and closes their sockets. */
@@ -179,7 +235,7 @@ export class WebSocketHandler {
     for (const s of [...this.core.live]) {
       if (s.transport === 'websocket') s.sink.close('SERVER_SHUTTING_DOWN', 'server is shutting down', retryAfter);
     }
-    const pending = [...this.wss.clients].map(
+    const pending = [...this.sockets].map(
       (ws) =>
         new Promise<void>((resolve) => {
           if (ws.readyState === ws.CLOSED) return resolve();
@@ -191,7 +247,7 @@ export class WebSocketHandler {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.all(pending), new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
     clearTimeout(timer);
-    for (const ws of this.wss.clients) ws.terminate();
+    for (const ws of this.sockets) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
