@@ -33,10 +33,11 @@ const int =
   (min: number): Check =>
   (v) =>
     Number.isSafeInteger(v) && (v as number) >= min;
+/** Lengths in code points, as zod counts them (an emoji is one); `min` is at most 1 here. */
 const str =
   (min: number, max: number): Check =>
   (v) =>
-    typeof v === 'string' && v.length >= min && v.length <= max;
+    typeof v === 'string' && v.length >= min && (v.length <= max || [...v].length <= max);
 /** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
 let validName = '';
 /** A valid channel name (`CHANNEL_PATTERN`). */

@@ -1,7 +1,6 @@
 // Variants of a valid frame for differential tests of a hand-written frame check against the zod
 // schema it stands for: every field set to every value of a pool (and left out), then every pair
-// of fields. Used by src/node/server/client-check.test.ts; src/core/frames-check.test.ts predates it
-// and writes the same pool and loops out by hand.
+// of fields. Used by src/node/server/client-check.test.ts and src/core/frames-check.test.ts.
 type Frame = Record<string, unknown>;
 
 /** Values at the edges of what the frame schemas accept: types, integers, lengths, bytes. */
@@ -28,6 +27,11 @@ export const edgeValues: readonly unknown[] = [
   'x'.repeat(201),
   'x'.repeat(4096),
   'x'.repeat(4097),
+  // zod counts code points, not UTF-16 units: 64 emoji are 128 units but 64 long.
+  '\u{1F600}'.repeat(64),
+  '\u{1F600}'.repeat(65),
+  '\u{1F600}'.repeat(33) + 'x'.repeat(32),
+  '\ud800',
   'a b',
   'ü',
   '1',
