@@ -1,7 +1,7 @@
 // The in-process broker: offsets, a bounded history ring per channel and local fan-out. Nothing
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
@@ -30,6 +30,7 @@ class MemoryBroker implements Broker {
   readonly healthy = true;
   private readonly channels = new Map<string, ChannelState>();
   private readonly listeners = new Map<string, Set<BrokerListener>>();
+  private readonly signals = new Map<string, Set<SignalListener>>();
   /**
    * Remembered publish ids in two generations: a lookup checks both, and when the newer one holds
    * half the window or is older than the de-duplication ttl, the older is dropped whole. O(1) per
@@ -99,9 +100,21 @@ class MemoryBroker implements Broker {
     if (set.size === 0) this.listeners.delete(channel);
   }
 
+  signal(topic: string, data: string): void {
+    const set = this.signals.get(topic);
+    if (set) for (const listener of set) listener(data);
+  }
+
+  async onSignal(topic: string, listener: SignalListener): Promise<void> {
+    let set = this.signals.get(topic);
+    if (!set) this.signals.set(topic, (set = new Set()));
+    set.add(listener);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.listeners.clear();
+    this.signals.clear();
   }
 
   private channel(name: string): ChannelState {
