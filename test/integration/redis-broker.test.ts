@@ -22,6 +22,17 @@ async function setup(prefix = testPrefix()) {
   return { broker, url, prefix };
 }
 
+/** Two brokers on one prefix: `far` reaches Redis through a TCP proxy that can cut it off. */
+async function farAndNear() {
+  const { url, prefix } = await setup();
+  const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+  cleanups.push(() => proxy.close());
+  const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
+  cleanups.push(() => far.close());
+  const { broker: near } = await setup(prefix);
+  return { url, prefix, proxy, far, near };
+}
+
 describe('redisBroker', () => {
   it('hands out offsets from 1, strictly increasing, with one epoch', async () => {
     const { broker } = await setup();
@@ -153,12 +164,7 @@ describe('redisBroker', () => {
   });
 
   it('fills from history what a broker missed while its connections were down, in order', async () => {
-    const { url, prefix } = await setup();
-    const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
-    cleanups.push(() => proxy.close());
-    const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
-    cleanups.push(() => far.close());
-    const { broker: near } = await setup(prefix);
+    const { url, proxy, far, near } = await farAndNear();
     const got: number[] = [];
     await far.subscribe('hole', (m) => got.push(m.offset));
     for (let i = 0; i < 3; i++) await near.publish('hole', String(i), { history });
@@ -179,12 +185,7 @@ describe('redisBroker', () => {
   });
 
   it('hands signals to every broker on the prefix, stores nothing, and listens again after a reconnection', async () => {
-    const { url, prefix } = await setup();
-    const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
-    cleanups.push(() => proxy.close());
-    const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
-    cleanups.push(() => far.close());
-    const { broker: near } = await setup(prefix);
+    const { url, prefix, proxy, far, near } = await farAndNear();
     const { broker: stranger } = await setup(); // another prefix: another deployment
     const farGot: string[] = [];
     const nearGot: string[] = [];
