@@ -79,13 +79,12 @@ export async function openStream(url: string, answer: boolean): Promise<{ sse: R
     body: JSON.stringify({ connect: { t: 'connect', v: 1 } }),
     signal: ac.signal,
   });
-  let sid = '';
+  // The welcome is the first event, so it has arrived by the first comment (maybe in the same read).
   const sse = sseReader(res, () => {
-    if (answer) void ping(url, sid);
+    if (answer) void ping(url, welcomeSid(sse));
   });
   await sse.until(() => sse.items.length > 0);
-  sid = welcomeSid(sse);
-  return { sse, sid };
+  return { sse, sid: welcomeSid(sse) };
 }
 
 /** The session id in the welcome, the first event of a handshake stream. */

@@ -388,16 +388,14 @@ describe('long polling', () => {
 
 describe('SSE', () => {
   it('sends the anti-buffering headers, a first event at once, heartbeat comments and event ids', async () => {
-    const { server, url } = await startServer({ heartbeatInterval: 100 });
+    const { server, url } = await startServer({ heartbeatInterval: 200 });
     const res = await post(url, 'sse', { connect: { t: 'connect', v: 1 } });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
-    let sid = '';
-    const sse = sseReader(res, () => void ping(url, sid));
+    const sse = sseReader(res, () => void ping(url, welcomeSid(sse)));
     await sse.until(() => sse.items.length > 0);
-    expect(sse.items[0]).toMatchObject({ kind: 'event', id: '1', frames: [{ t: 'welcome', hb: 100 }] });
-    sid = welcomeSid(sse);
+    expect(sse.items[0]).toMatchObject({ kind: 'event', id: '1', frames: [{ t: 'welcome', hb: 200 }] });
     // Six heartbeats, three times the silence after which a stream is ended: the client's pings by
     // POST (it cannot answer on the stream) keep it.
     await sse.until(() => comments(sse) >= 6);
@@ -421,7 +419,7 @@ describe('SSE', () => {
   });
 
   it('ends a stream when its session id expires, with SESSION_INVALID', async () => {
-    const { url } = await startServer({ heartbeatInterval: 100, sessionTtl: 600 });
+    const { url } = await startServer({ heartbeatInterval: 200, sessionTtl: 1000 });
     const { sse } = await openStream(url, true);
     await sse.until(() => sse.ended);
     const last = sse.items.at(-1) as { frames: Record<string, unknown>[] };

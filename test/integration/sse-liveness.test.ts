@@ -14,7 +14,9 @@ import { comments, openStream } from '../helpers/sse-reader.js';
 
 afterAll(() => stopSpawnedRedis());
 
+/** Short heartbeats where a test waits for a timeout; longer ones where it must survive a loaded machine. */
 const hb = 250;
+const steadyHb = 400;
 
 /** Records every `disconnect`; `of(id)` resolves with the reason of one session's. */
 function disconnects(server: AnywireServer) {
@@ -53,7 +55,7 @@ describe('SSE liveness on the server', () => {
   });
 
   it('keeps the stream of a quiet, healthy client: its pings by POST are its sign of life', async () => {
-    const { server, url } = await startServer({ heartbeatInterval: hb });
+    const { server, url } = await startServer({ heartbeatInterval: steadyHb });
     const gone = disconnects(server);
     const c = client(url, { transports: ['sse'] });
     await c.connect();
@@ -95,8 +97,8 @@ describe('SSE liveness across servers (Redis, no sticky sessions)', () => {
     const redis = await redisUrl();
     const prefix = testPrefix();
     onCleanup(() => deletePrefix(redis, prefix));
-    const a = await startServer({ heartbeatInterval: hb, broker: redisBroker({ url: redis, keyPrefix: prefix }) });
-    const b = await startServer({ heartbeatInterval: hb, broker: redisBroker({ url: redis, keyPrefix: prefix }) });
+    const a = await startServer({ heartbeatInterval: steadyHb, broker: redisBroker({ url: redis, keyPrefix: prefix }) });
+    const b = await startServer({ heartbeatInterval: steadyHb, broker: redisBroker({ url: redis, keyPrefix: prefix }) });
     const proxy = await startRoundRobinProxy(a.port, b.port);
     onCleanup(() => proxy.close());
     proxy.pin('/sse', a.port);
