@@ -217,6 +217,8 @@ export abstract class HttpTransportBase {
   protected cursorVersion = 0;
   /** Aborted by close(): every request of this transport listens to it. */
   protected readonly life = new AbortController();
+  /** When the last upstream POST went out (ms). */
+  protected posted = 0;
   #outbox: ClientFrame[] = [];
   #posting = false;
   #cursorTimer: ReturnType<typeof setTimeout> | undefined;
@@ -345,6 +347,7 @@ export abstract class HttpTransportBase {
           this.#outbox.shift();
         }
         const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
+        this.posted = Date.now();
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });
         this.deliver(frames);
       }

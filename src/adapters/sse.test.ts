@@ -48,6 +48,36 @@ describe('sse adapter', () => {
     h.transport.close();
   });
 
+  it('answers a heartbeat comment with a ping by POST, unless a POST went out within half an interval', async () => {
+    const stream = eventStream();
+    serve(streamOf(stream));
+    const sends: unknown[][] = [];
+    server.use(
+      http.post(`${base}/send`, async ({ request }) => {
+        const body = (await request.json()) as { sid: string; frames: { t: string; id?: string }[] };
+        expect(body.sid).toBe('sid-1');
+        sends.push(body.frames);
+        return HttpResponse.json(body.frames.map((f) => (f.t === 'ping' ? { t: 'pong' } : { t: 'ack', id: f.id, o: 1 })));
+      }),
+    );
+    const h = await openTransport(sse);
+    h.transport.send([{ t: 'connect', v: 1 }]);
+    stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
+    stream.write(':\n\n');
+    await expect.poll(() => sends).toEqual([[{ t: 'ping' }]]);
+    // Traffic flows: a publish went out just now, so the next heartbeat needs no ping of its own.
+    const pub = (id: string) => ({ t: 'pub' as const, id, ch: 'a', d: 1 });
+    h.transport.send([pub('p1')]);
+    await expect.poll(() => h.frames().some((f) => f.t === 'ack')).toBe(true);
+    const beats = h.batches.length;
+    stream.write(':\n\n');
+    await h.batchesAt(beats + 1);
+    h.transport.send([pub('p2')]);
+    await expect.poll(() => sends).toHaveLength(3);
+    expect(sends).toEqual([[{ t: 'ping' }], [pub('p1')], [pub('p2')]]);
+    h.transport.close();
+  });
+
   it('drops a truncated event at the end of the stream and reports the close', async () => {
     const stream = eventStream();
     serve(streamOf(stream));

@@ -5,7 +5,8 @@
 // The first stream performs the handshake: its first event is the welcome, so a proxy that buffers
 // the stream makes the handshake time out and the client falls back. When the subscriptions
 // change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
-// the new stream replays from the offsets the client has.
+// the new stream replays from the offsets the client has. The server hears the client only by
+// POST, so every heartbeat comment on the stream is answered with one (see the comment handler).
 import { errorMessage } from '../core/errors.js';
 import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
 import { sseParser } from './sse-parser.js';
@@ -83,9 +84,13 @@ class SseTransport extends HttpTransportBase {
         }
         this.deliver(frames);
       },
-      // Heartbeat comments: an empty batch tells the core the link is alive.
+      // Heartbeat comments: an empty batch tells the core the link is alive. The server cannot hear
+      // us on the stream, so each one is answered by POST: a ping, unless a POST went out within
+      // half an interval (any POST proves us alive; a ping joins one that is waiting).
       () => {
-        if (current()) this.handlers?.onFrames([]);
+        if (!current()) return;
+        this.handlers?.onFrames([]);
+        if (Date.now() - this.posted > this.hb / 2) this.send([{ t: 'ping' }]);
       },
     );
     const reader = res.body.getReader();

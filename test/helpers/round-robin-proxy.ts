@@ -10,6 +10,8 @@ export interface RoundRobinProxy {
   readonly hits: Map<number, number>;
   /** Where requests go, in turn; with none, every request is answered 502. */
   setTargets(...ports: number[]): void;
+  /** Sends every request whose path ends with `suffix` (e.g. '/send') to `port`, out of turn. */
+  pin(suffix: string, port: number): void;
   /** Destroys every open client connection (and with it the requests in flight). */
   cutAll(): void;
   close(): Promise<void>;
@@ -19,13 +21,17 @@ export async function startRoundRobinProxy(...targets: number[]): Promise<RoundR
   let ports = targets;
   let next = 0;
   const hits = new Map<number, number>();
+  const pins = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (ports.length === 0) {
       res.writeHead(502, { 'Content-Type': 'text/plain' }).end('no upstream');
       return;
     }
-    const port = ports[next++ % ports.length]!;
+    const path = (req.url ?? '').split('?', 1)[0]!;
+    let port: number | undefined;
+    for (const [suffix, p] of pins) if (path.endsWith(suffix)) port = p;
+    port ??= ports[next++ % ports.length]!;
     hits.set(port, (hits.get(port) ?? 0) + 1);
     const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -53,6 +59,9 @@ export async function startRoundRobinProxy(...targets: number[]): Promise<RoundR
     setTargets(...p: number[]) {
       ports = p;
       next = 0;
+    },
+    pin(suffix: string, port: number) {
+      pins.set(suffix, port);
     },
     cutAll,
     close() {

@@ -4,11 +4,11 @@
 // misbehave on purpose; real clients prove the rest.
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createParser } from 'eventsource-parser';
 import { describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../src/core/client.js';
 import { createServer, type AnywireServer, type ServerOptions } from '../../src/node/server/index.js';
 import { client as makeClient, onCleanup, startServer } from '../helpers/server.js';
+import { comments, openStream, ping, sseReader, welcomeSid } from '../helpers/sse-reader.js';
 
 type HttpTransport = 'sse' | 'long-polling' | 'polling';
 const httpTransports: HttpTransport[] = ['sse', 'long-polling', 'polling'];
@@ -29,51 +29,6 @@ async function post(url: string, path: string, body: unknown, headers: Record<st
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: ac.signal,
   });
-}
-
-/** Reads an SSE response: events (parsed JSON batches) and comments, in order. */
-function sseReader(res: Response) {
-  const items: ({ kind: 'event'; id: string | undefined; frames: Record<string, unknown>[] } | { kind: 'comment' })[] = [];
-  let wake: (() => void) | undefined;
-  const parser = createParser({
-    onEvent: (e) => {
-      items.push({ kind: 'event', id: e.id, frames: JSON.parse(e.data) });
-      wake?.();
-    },
-    onComment: () => {
-      items.push({ kind: 'comment' });
-      wake?.();
-    },
-  });
-  let ended = false;
-  void (async () => {
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
-    wake?.();
-  })();
-  return {
-    items,
-    get ended() {
-      return ended;
-    },
-    /** Resolves once `predicate` holds over what has arrived. */
-    async until(predicate: () => boolean): Promise<void> {
-      while (!predicate()) {
-        if (ended) throw new Error('stream ended');
-        await new Promise<void>((r) => (wake = r));
-      }
-    },
-  };
 }
 
 /** A fresh session id for `transport`, obtained the way its client does. */
@@ -433,25 +388,39 @@ describe('long polling', () => {
 
 describe('SSE', () => {
   it('sends the anti-buffering headers, a first event at once, heartbeat comments and event ids', async () => {
-    const { server, url } = await startServer({ heartbeatInterval: 100 });
+    const { server, url } = await startServer({ heartbeatInterval: 200 });
     const res = await post(url, 'sse', { connect: { t: 'connect', v: 1 } });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
-    const sse = sseReader(res);
+    const sse = sseReader(res, () => void ping(url, welcomeSid(sse)));
     await sse.until(() => sse.items.length > 0);
-    expect(sse.items[0]).toMatchObject({ kind: 'event', id: '1', frames: [{ t: 'welcome', hb: 100 }] });
-    // Six heartbeats: three times the interval after which a silent connection is dropped, so the
-    // server must count a written heartbeat as a sign of life (an SSE client cannot pong).
-    await sse.until(() => sse.items.filter((i) => i.kind === 'comment').length >= 6);
+    expect(sse.items[0]).toMatchObject({ kind: 'event', id: '1', frames: [{ t: 'welcome', hb: 200 }] });
+    // Six heartbeats, three times the silence after which a stream is ended: the client's pings by
+    // POST (it cannot answer on the stream) keep it.
+    await sse.until(() => comments(sse) >= 6);
     expect(sse.ended).toBe(false);
     expect(server.connectionCount).toBe(1);
   });
 
+  it('ends a stream whose client never answers its heartbeats with TIMEOUT, after at most three', async () => {
+    const { server, url } = await startServer({ heartbeatInterval: 100 });
+    const connected = new Promise<string>((resolve) => server.once('connection', (e) => resolve(e.id)));
+    const { sse } = await openStream(url, false);
+    const id = await connected;
+    const gone = new Promise<string>((resolve) => server.on('disconnect', (e) => e.id === id && resolve(e.reason)));
+    await sse.until(() => sse.ended);
+    expect(await gone).toBe('TIMEOUT');
+    const last = sse.items.at(-1) as { frames: Record<string, unknown>[] };
+    expect(last.frames.at(-1)).toMatchObject({ t: 'err', code: 'TIMEOUT' });
+    // Silent for more than two intervals: the wheel's third tick at the latest ends it.
+    expect(comments(sse)).toBeLessThanOrEqual(3);
+    expect(server.connectionCount).toBe(0);
+  });
+
   it('ends a stream when its session id expires, with SESSION_INVALID', async () => {
-    const { url } = await startServer({ heartbeatInterval: 50, sessionTtl: 300 });
-    const res = await post(url, 'sse', { connect: { t: 'connect', v: 1 } });
-    const sse = sseReader(res);
+    const { url } = await startServer({ heartbeatInterval: 200, sessionTtl: 1000 });
+    const { sse } = await openStream(url, true);
     await sse.until(() => sse.ended);
     const last = sse.items.at(-1) as { frames: Record<string, unknown>[] };
     expect(last.frames.at(-1)).toMatchObject({ t: 'err', code: 'SESSION_INVALID' });

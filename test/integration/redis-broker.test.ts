@@ -22,6 +22,17 @@ async function setup(prefix = testPrefix()) {
   return { broker, url, prefix };
 }
 
+/** Two brokers on one prefix: `far` reaches Redis through a TCP proxy that can cut it off. */
+async function farAndNear() {
+  const { url, prefix } = await setup();
+  const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+  cleanups.push(() => proxy.close());
+  const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
+  cleanups.push(() => far.close());
+  const { broker: near } = await setup(prefix);
+  return { url, prefix, proxy, far, near };
+}
+
 describe('redisBroker', () => {
   it('hands out offsets from 1, strictly increasing, with one epoch', async () => {
     const { broker } = await setup();
@@ -153,12 +164,7 @@ describe('redisBroker', () => {
   });
 
   it('fills from history what a broker missed while its connections were down, in order', async () => {
-    const { url, prefix } = await setup();
-    const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
-    cleanups.push(() => proxy.close());
-    const far = redisBroker({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: prefix });
-    cleanups.push(() => far.close());
-    const { broker: near } = await setup(prefix);
+    const { url, proxy, far, near } = await farAndNear();
     const got: number[] = [];
     await far.subscribe('hole', (m) => got.push(m.offset));
     for (let i = 0; i < 3; i++) await near.publish('hole', String(i), { history });
@@ -176,6 +182,36 @@ describe('redisBroker', () => {
     await near.publish('hole', '10', { history });
     await vi.waitFor(() => expect(got).toHaveLength(11));
     expect(got.at(-1)).toBe(11);
+  });
+
+  it('hands signals to every broker on the prefix, stores nothing, and listens again after a reconnection', async () => {
+    const { url, prefix, proxy, far, near } = await farAndNear();
+    const { broker: stranger } = await setup(); // another prefix: another deployment
+    const farGot: string[] = [];
+    const nearGot: string[] = [];
+    const strangerGot: string[] = [];
+    await far.onSignal!('t', (d) => farGot.push(d));
+    await near.onSignal!('t', (d) => nearGot.push(d));
+    await near.onSignal!('other', (d) => nearGot.push('other:' + d));
+    await stranger.onSignal!('t', (d) => strangerGot.push(d));
+    near.signal!('t', 'a b');
+    await vi.waitFor(() => expect(farGot).toEqual(['a b']));
+    await vi.waitFor(() => expect(nearGot).toEqual(['a b'])); // the sender's own listeners too
+    // A signal is not a publish: no channel, no history, no key.
+    const r = new Redis(url);
+    cleanups.push(async () => r.disconnect());
+    expect(await r.keys(`${prefix}*`)).toEqual([]);
+
+    // The far broker's connections drop and come back: it listens again by itself.
+    proxy.cutAll();
+    await vi.waitFor(() => expect(far.healthy).toBe(false));
+    await vi.waitFor(() => expect(far.healthy).toBe(true), { timeout: 15_000 });
+    await vi.waitFor(() => {
+      near.signal!('t', 'again'); // fire and forget: sent until the far side is listening again
+      expect(farGot).toContain('again');
+    }, { timeout: 10_000 });
+    expect(strangerGot).toEqual([]);
+    expect(nearGot.filter((d) => d.startsWith('other:'))).toEqual([]);
   });
 
   it('works on a client the application owns, and leaves it open on close()', async () => {

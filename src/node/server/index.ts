@@ -11,7 +11,7 @@
 export { createServer, AnywireServer } from './server.js';
 export { memoryBroker, type MemoryBrokerOptions } from './brokers/memory.js';
 export { redisBroker, type RedisBrokerOptions, type RedisBrokerHandle } from './brokers/redis.js';
-export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResult, Payload } from './brokers/types.js';
+export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResult, Payload, SignalListener } from './brokers/types.js';
 export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
 export { AnywireError } from '../../core/errors.js';

@@ -24,3 +24,20 @@ describe('memoryBroker de-duplication window', () => {
     await broker.close();
   });
 });
+
+describe('memoryBroker signals', () => {
+  it('hands a signal to the listeners of its topic, and stores nothing', async () => {
+    const broker = memoryBroker();
+    const got: string[] = [];
+    await broker.onSignal!('t', (d) => got.push('1:' + d));
+    await broker.onSignal!('t', (d) => got.push('2:' + d));
+    await broker.onSignal!('u', (d) => got.push('u:' + d));
+    broker.signal!('t', 'x y');
+    broker.signal!('nobody', 'z');
+    expect(got).toEqual(['1:x y', '2:x y']);
+    expect(await broker.history('t')).toMatchObject({ top: 0, messages: [] });
+    await broker.close();
+    broker.signal!('t', 'after');
+    expect(got).toHaveLength(2);
+  });
+});

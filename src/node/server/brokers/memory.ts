@@ -2,7 +2,7 @@
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
@@ -31,6 +31,7 @@ class MemoryBroker implements Broker {
   readonly healthy = true;
   private readonly channels = new Map<string, ChannelState>();
   private readonly listeners = new Map<string, Set<BrokerListener>>();
+  private readonly signals = new Map<string, Set<SignalListener>>();
   /** Publish ids stored lately, for de-duplication. */
   private readonly ids: IdWindow;
   private readonly sweeper: ReturnType<typeof setInterval>;
@@ -90,9 +91,21 @@ class MemoryBroker implements Broker {
     if (set.size === 0) this.listeners.delete(channel);
   }
 
+  signal(topic: string, data: string): void {
+    const set = this.signals.get(topic);
+    if (set) for (const listener of set) listener(data);
+  }
+
+  async onSignal(topic: string, listener: SignalListener): Promise<void> {
+    let set = this.signals.get(topic);
+    if (!set) this.signals.set(topic, (set = new Set()));
+    set.add(listener);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.listeners.clear();
+    this.signals.clear();
   }
 
   private channel(name: string): ChannelState {

@@ -13,7 +13,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { GapReason } from '../../../core/frames.js';
 import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1 } from './redis-scripts.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload } from './types.js';
+import { RedisSignals } from './redis-signals.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
 
 export interface RedisBrokerOptions {
   /** Redis URL, e.g. 'redis://:password@host:6379/0'. Default: 'redis://127.0.0.1:6379' when no `client` is given. */
@@ -75,6 +76,7 @@ class RedisBroker implements Broker {
   /** In-flight history reads, shared by identical concurrent requests. */
   private readonly reads = new Map<string, Promise<HistoryResult>>();
   private readonly health = new RedisHealth((conn) => this.onReady(conn));
+  private readonly signals: RedisSignals;
   private closed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -100,6 +102,7 @@ class RedisBroker implements Broker {
       // Resubscription is ours (onReady), so that history catch-up runs after it, never before.
       this.sub = new Redis(url, { ...mine, autoResubscribe: false });
     }
+    this.signals = new RedisSignals(this.prefix, this.cmd, this.sub);
     this.health.watch(this.cmd, this.ownCmd);
     this.health.watch(this.sub, true);
     this.sub.on('messageBuffer', (live: Buffer, data: Buffer) => this.onLive(live, data));
@@ -196,6 +199,17 @@ class RedisBroker implements Broker {
     return this.health.usable();
   }
 
+  signal(topic: string, data: string): void {
+    this.signals.signal(topic, data);
+  }
+
+  /** Registers at once (a reconnection subscribes it again), then subscribes once Redis is reachable. */
+  async onSignal(topic: string, listener: SignalListener): Promise<void> {
+    this.signals.add(topic, listener);
+    await this.health.usable();
+    await this.signals.subscribe(topic);
+  }
+
   /** The HMAC secret every server on this Redis shares: the first one to ask sets it. */
   async sharedSecret(): Promise<string> {
     await this.health.usable();
@@ -213,6 +227,7 @@ class RedisBroker implements Broker {
     for (const c of this.channels.values()) clearTimeout(c.linger);
     this.channels.clear();
     this.byLive.clear();
+    this.signals.clear();
     const conns = this.ownCmd ? [this.sub, this.cmd] : [this.sub];
     await Promise.all(
       conns.map(async (conn) => {
@@ -233,7 +248,9 @@ class RedisBroker implements Broker {
 
   /** After a (re)connection: resubscribe every channel, then fill from history what was missed. */
   private onReady(conn: Redis): void {
-    if (this.closed || this.channels.size === 0) return;
+    if (this.closed) return;
+    if (conn === this.sub) this.signals.resubscribe();
+    if (this.channels.size === 0) return;
     if (conn === this.sub) {
       const all = [...this.channels.values()];
       for (const c of all) c.held ??= [];
@@ -306,8 +323,12 @@ class RedisBroker implements Broker {
   }
 
   private onLive(live: Buffer, data: Buffer): void {
-    const c = this.byLive.get(live.toString());
-    if (!c) return;
+    const name = live.toString();
+    const c = this.byLive.get(name);
+    if (!c) {
+      this.signals.dispatch(name, data);
+      return;
+    }
     let m: BrokerMessage;
     try {
       m = { channel: c.name, ...decodeLive(data) };

@@ -31,6 +31,9 @@ export interface HistoryResult {
 
 export type BrokerListener = (message: BrokerMessage) => void;
 
+/** Receives the `data` of a broker signal. */
+export type SignalListener = (data: string) => void;
+
 /**
  * Storage and fan-out behind one or many servers. Guarantees an implementation must give:
  * - offsets assigned atomically (two publishers never get the same one) and strictly increasing;
@@ -58,6 +61,16 @@ export interface Broker {
    * behind a load balancer accepts the ids of the others. Absent on single-process brokers.
    */
   sharedSecret?(): Promise<string>;
+  /**
+   * Fire-and-forget: hands `data` to the `onSignal` listeners of `topic` on every server on this
+   * broker, the sender's included. Nothing is stored, retried or ordered with publishes: a server
+   * not listening at that moment never sees it. Servers pass node-to-node hints this way (an SSE
+   * client's POSTs that landed on another server than its stream). Optional together with
+   * `onSignal`; without them, see docs/scaling.md for what a server cannot do.
+   */
+  signal?(topic: string, data: string): void;
+  /** Listens to `signal`s on `topic`; resolves once listening. Listeners stay until `close()`. */
+  onSignal?(topic: string, listener: SignalListener): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

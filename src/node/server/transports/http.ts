@@ -34,8 +34,9 @@ export class HttpHandler {
 
   constructor(private readonly core: ServerCore) {
     this.sessions = new HttpSessions(core);
-    this.polling = new PollingHandler(core, this.sessions);
     this.sse = new SseHandler(core, this.sessions);
+    const sse = core.options.transports.includes('sse') ? this.sse : undefined;
+    this.polling = new PollingHandler(core, this.sessions, (id) => sse?.heard(id));
     this.maxBody = Math.ceil(core.options.maxPayload * 1.4) + 256 * 1024;
     const p = this.polling;
     this.routes = {

@@ -1,9 +1,9 @@
 // The SSE endpoint: `POST /sse` answers with a stream of events, each one a JSON batch of frames.
 // A stream without a session id performs the handshake (its first event is the welcome); a stream
 // with one resumes from the cursor in its body. A stream is a live connection: it is registered
-// with the core, which heartbeats it (a comment the client counts as a sign of life) and ends it
-// on shutdown. The server never needs a pong from it: a written heartbeat is proof enough, and a
-// dead stream shows as a socket close or error, or as a send buffer that stops draining.
+// with the core, which heartbeats it (a comment the client counts as a sign of life), ends it after
+// two intervals without a word from the client (TIMEOUT) and on shutdown. The client cannot answer
+// on the stream: its POSTs to /send are its word, wherever they land (sse-liveness.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerCore } from '../core.js';
 import { sendJson } from '../http-util.js';
@@ -12,6 +12,7 @@ import type { Session } from '../session.js';
 import type { SessionClaims } from '../session-token.js';
 import { sseBody } from './envelopes.js';
 import { sendHandshakeError, type HttpSessions } from './http-session.js';
+import { SseLiveness } from './sse-liveness.js';
 
 type Cors = Record<string, string>;
 
@@ -33,9 +34,14 @@ class SseSink implements Sink {
   private parts: string[] = [];
   private scheduled = false;
 
+  /**
+   * `selfCredit`: a heartbeat that could be written counts as the client's sign of life (only
+   * when the broker cannot carry credits between servers; see SseLiveness.enforced).
+   */
   constructor(
     private readonly res: ServerResponse,
     private readonly maxBuffered: number,
+    private readonly selfCredit: boolean,
   ) {}
 
   get written(): number {
@@ -50,13 +56,12 @@ class SseSink implements Sink {
     this.push(m.text);
   }
 
-  /** A comment: keeps proxies from timing the stream out, and the client's watchdog fed. */
+  /** A comment: keeps proxies from timing the stream out, the client's watchdog fed, and asks for a ping. */
   heartbeat(): void {
     if (this.closed) return;
     if (Date.now() >= this.expires) return this.close('SESSION_INVALID', 'the session expired: connect again');
     this.res.write(':\n\n');
-    // Written and draining: the stream is alive, whatever the client says (it cannot pong).
-    if (this.session && this.res.writableLength <= this.maxBuffered) this.session.lastSeen = Date.now();
+    if (this.selfCredit && this.session && this.res.writableLength <= this.maxBuffered) this.session.lastSeen = Date.now();
   }
 
   close(code: string, message: string, retryAfter?: number): void {
@@ -68,6 +73,8 @@ class SseSink implements Sink {
     this.closed = true;
     this.endedWith = code;
     this.res.end(last);
+    // A silent client may not be reading at all: free the socket now, not when its buffer drains.
+    if (code === 'TIMEOUT') this.res.destroy();
   }
 
   /** Ends the stream without a word (a newer stream of the same session replaced it). */
@@ -115,11 +122,25 @@ export class SseHandler {
   private readonly streams = new Map<string, Stream>();
   /** Sessions whose stream ended, waiting `reopenGrace` for a reopen before `disconnect`. */
   private readonly lingering = new Map<string, { timer: ReturnType<typeof setTimeout>; announce: () => void }>();
+  private readonly liveness: SseLiveness;
 
   constructor(
     private readonly core: ServerCore,
     private readonly sessions: HttpSessions,
-  ) {}
+  ) {
+    this.liveness = new SseLiveness(core.broker, core.options.heartbeatInterval, (id) => this.credit(id));
+  }
+
+  /** A POST of session `id` reached this server: its stream, here or on another server, is alive. */
+  heard(id: string): void {
+    this.liveness.heard(id);
+  }
+
+  private credit(id: string): boolean {
+    const stream = this.streams.get(id);
+    if (stream) stream.session.lastSeen = Date.now();
+    return stream !== undefined;
+  }
 
   async open(req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = sseBody.safeParse(raw);
@@ -154,7 +175,8 @@ export class SseHandler {
     res.flushHeaders();
     req.socket.setNoDelay(true);
     req.socket.setKeepAlive(true, o.heartbeatInterval);
-    const sink = new SseSink(res, o.maxBufferedBytes);
+    this.liveness.listen();
+    const sink = new SseSink(res, o.maxBufferedBytes, !this.liveness.enforced);
     const session = this.sessions.session(claims, sink, 'sse');
     sink.session = session;
     sink.expires = claims.exp;
@@ -210,6 +232,7 @@ export class SseHandler {
 
   /** Ends every stream with SERVER_SHUTTING_DOWN; announces pending disconnects now. */
   shutdown(retryAfter: number): void {
+    this.liveness.close();
     for (const s of [...this.streams.values()]) s.sink.close('SERVER_SHUTTING_DOWN', 'server is shutting down', retryAfter);
     for (const l of [...this.lingering.values()]) {
       clearTimeout(l.timer);
