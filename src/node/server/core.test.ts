@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryBroker } from './brokers/memory.js';
 import { ServerCore } from './core.js';
 import { resolveServerOptions } from './options.js';
+import type { Session } from './session.js';
 
 describe('ServerCore.payload', () => {
   const core = new ServerCore(resolveServerOptions({ maxPayload: 10 }), memoryBroker());
@@ -21,5 +22,36 @@ describe('ServerCore.payload', () => {
     expect(core.payload(new Uint8Array(11))).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(core.payload(undefined)).toEqual({ code: 'BAD_REQUEST', message: 'data is not a JSON value' });
     expect(core.payload(10n)).toEqual({ code: 'BAD_REQUEST', message: 'data is not a JSON value' });
+  });
+});
+
+describe('ServerCore heartbeat wheel', () => {
+  function fakeSession(now: number) {
+    const sink = { heartbeats: 0, closedWith: '', heartbeat() { this.heartbeats++; }, close(code: string) { this.closedWith = code; } };
+    return { id: 's', identity: {}, transport: 'websocket', lastSeen: now, sink, destroy() {} };
+  }
+
+  it('heartbeats each session once per interval, spread over the interval a slot at a time', () => {
+    vi.useFakeTimers();
+    try {
+      const core = new ServerCore(resolveServerOptions({ heartbeatInterval: 800 }), memoryBroker());
+      const sessions = Array.from({ length: 16 }, () => fakeSession(Date.now()));
+      for (const s of sessions) core.opened(s as unknown as Session, false);
+      const beaten = () => sessions.filter((s) => s.sink.heartbeats > 0).length;
+      vi.advanceTimersByTime(100);
+      expect(beaten()).toBe(2);
+      vi.advanceTimersByTime(300);
+      expect(beaten()).toBe(8);
+      vi.advanceTimersByTime(400);
+      expect(sessions.map((s) => s.sink.heartbeats)).toEqual(Array(16).fill(1));
+      // Silent for more than two intervals: each is dropped at its own slot's tick.
+      vi.advanceTimersByTime(900); // t = 1700 ms: slot 0 was last heard at 0
+      expect(sessions.filter((s) => s.sink.closedWith === 'TIMEOUT').length).toBe(2);
+      vi.advanceTimersByTime(700);
+      expect(sessions.every((s) => s.sink.closedWith === 'TIMEOUT')).toBe(true);
+      core.stopWheel();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

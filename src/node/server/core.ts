@@ -12,6 +12,9 @@ import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
 import type { Session } from './session.js';
 
+/** Ticks per heartbeat interval (see `ServerCore.slots`). */
+const wheelSlots = 8;
+
 export interface ServerEvents {
   /** Every (re)connection that completed the handshake. */
   connection: (ctx: { id: string; identity: Identity; transport: TransportName }) => void;
@@ -26,6 +29,14 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly live = new Set<Session>();
   closing = false;
   private wheel: ReturnType<typeof setInterval> | undefined;
+  /**
+   * The wheel's slots. Each session belongs to one; a tick serves one slot, and the slots take
+   * turns, so every session is still heartbeated once per interval, but the interval's pings (and
+   * on SSE, the clients' answering POSTs) spread over it instead of all landing at one instant.
+   */
+  private readonly slots = Array.from({ length: wheelSlots }, () => new Set<Session>());
+  private nextSlot = 0;
+  private turn = 0;
 
   constructor(
     readonly options: ResolvedServerOptions,
@@ -128,27 +139,29 @@ export class ServerCore extends EventEmitter<ServerEvents> {
    */
   opened(session: Session, announce = true): void {
     this.live.add(session);
+    this.slots[this.nextSlot++ % wheelSlots]!.add(session);
     this.startWheel();
     if (announce) this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
   }
 
   closed(session: Session, reason: string, announce = true): void {
     session.destroy();
+    for (const slot of this.slots) slot.delete(session);
     if (!this.live.delete(session) || !announce) return;
     this.emit('disconnect', { id: session.id, reason });
   }
 
-  /** One timer for every connection: ping the quiet ones, drop the silent ones. */
+  /** One timer for every connection: ping the quiet ones, drop the silent ones, a slot per tick. */
   private startWheel(): void {
     if (this.wheel) return;
     const hb = this.options.heartbeatInterval;
     this.wheel = setInterval(() => {
       const now = Date.now();
-      for (const s of this.live) {
+      for (const s of this.slots[this.turn++ % wheelSlots]!) {
         if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
         else s.sink.heartbeat();
       }
-    }, hb);
+    }, hb / wheelSlots);
     this.wheel.unref();
   }
 
