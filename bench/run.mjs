@@ -182,8 +182,11 @@ function scaled(system) {
 }
 
 const profDir = `${ROOT}bench/results/prof-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+// Node 20 does not expand `${pid}` in --cpu-prof-name: each process gets a number of its own, so a
+// later case's profile never overwrites an earlier one's.
+let profiled = 0;
 const execArgv = (role, system) =>
-  profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${system}-${role}-\${pid}.cpuprofile`] : [];
+  profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${system}-${role}-${++profiled}.cpuprofile`] : [];
 
 /** Runs `body(track)` with a hard deadline; every child it tracks is killed when it ends. */
 async function bounded(ms, what, body) {
