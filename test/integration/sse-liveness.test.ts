@@ -71,6 +71,25 @@ describe('SSE liveness on the server', () => {
     expect(server.connectionCount).toBe(2);
   });
 
+  it('never turns the POSTs of polling sessions into signals: only an SSE session id speaks for a stream', async () => {
+    const broker = memoryBroker();
+    const signalled: string[] = [];
+    const signal = broker.signal!.bind(broker);
+    broker.signal = (topic, data) => {
+      signalled.push(data);
+      return signal(topic, data);
+    };
+    const { url } = await startServer({ heartbeatInterval: hb, broker });
+    const poller = client(url, { transports: ['long-polling'] });
+    await poller.connect();
+    for (let i = 0; i < 5; i++) await poller.publish('busy', i);
+    // The clock's own POSTs are credited to its stream here; three ticks outlast the half-interval
+    // window in which a polling session's id would have been sent on.
+    const { sse: clock } = await openStream(url, true);
+    await clock.until(() => comments(clock) >= 3);
+    expect(signalled).toEqual([]);
+  });
+
   it('keeps counting a written heartbeat as alive when the broker cannot carry signals', async () => {
     // A broker of another kind, spanning servers but without signal/onSignal: a POST landing
     // elsewhere could not be heard, so a silent stream must not be cut for silence.

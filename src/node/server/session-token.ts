@@ -12,6 +12,8 @@ export interface SessionClaims {
   identity: Identity;
   /** Expiry, ms since the epoch. */
   exp: number;
+  /** Issued to an SSE stream: its POSTs are the stream's sign of life (sse-liveness.ts). */
+  stream: boolean;
 }
 
 /** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
@@ -34,12 +36,12 @@ export class SessionTokens {
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  /** A new session for `identity`; throws when the identity cannot travel in an id. */
-  issue(identity: Identity): { sid: string; claims: SessionClaims } {
-    const claims: SessionClaims = { id: randomUUID(), identity, exp: Date.now() + this.ttl };
+  /** A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot travel in an id. */
+  issue(identity: Identity, stream = false): { sid: string; claims: SessionClaims } {
+    const claims: SessionClaims = { id: randomUUID(), identity, exp: Date.now() + this.ttl, stream };
     let json: string | undefined;
     try {
-      json = JSON.stringify({ s: claims.id, i: identity ?? null, x: claims.exp });
+      json = JSON.stringify(stream ? { s: claims.id, i: identity ?? null, x: claims.exp, t: 1 } : { s: claims.id, i: identity ?? null, x: claims.exp });
     } catch {
       json = undefined;
     }
@@ -59,14 +61,14 @@ export class SessionTokens {
     const given = Buffer.from(sid.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: { s?: unknown; i?: unknown; x?: unknown };
+    let parsed: { s?: unknown; i?: unknown; x?: unknown; t?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
     if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || parsed.x <= Date.now()) return undefined;
-    return { id: parsed.s, identity: parsed.i, exp: parsed.x };
+    return { id: parsed.s, identity: parsed.i, exp: parsed.x, stream: parsed.t === 1 };
   }
 
   private sign(body: string): string {

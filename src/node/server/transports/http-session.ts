@@ -48,13 +48,16 @@ export class HttpSessions {
     await this.shared;
   }
 
-  /** Authenticates a handshake and opens a session: its claims and the welcome frame. Rejects with an AnywireError. */
-  async handshake(req: IncomingMessage, bodyToken: string | undefined): Promise<{ claims: SessionClaims; welcome: object }> {
+  /**
+   * Authenticates a handshake and opens a session (an SSE stream's when `stream`): its claims and
+   * the welcome frame. Rejects with an AnywireError.
+   */
+  async handshake(req: IncomingMessage, bodyToken: string | undefined, stream = false): Promise<{ claims: SessionClaims; welcome: object }> {
     await this.sharedSecret();
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
-      issued = this.tokens.issue(identity);
+      issued = this.tokens.issue(identity, stream);
     } catch (err) {
       this.core.emit('error', err as Error);
       throw new AnywireError('UNAUTHORIZED', (err as Error).message);

@@ -24,7 +24,7 @@ export class PollingHandler {
   /** Long polls being held, by session id: at most one per session (a newer one answers the older). */
   private readonly held = new Map<string, Held>();
 
-  /** `heard` is told the session id of every valid POST /send (an SSE stream's sign of life). */
+  /** `heard` is told the session id of every valid POST /send of an SSE stream's session (its sign of life). */
   constructor(
     private readonly core: ServerCore,
     private readonly sessions: HttpSessions,
@@ -104,7 +104,7 @@ export class PollingHandler {
     if (!claims) return;
     const inbound = decodeClientValue(body.data.frames);
     if (inbound.violation) return sendJson(res, 400, { code: 'BAD_REQUEST', message: inbound.violation }, cors);
-    this.heard(claims.id);
+    if (claims.stream) this.heard(claims.id);
     const replies: object[] = [...inbound.errors];
     const frames: ClientFrame[] = [];
     let waiting = 0;

@@ -151,7 +151,7 @@ export class SseHandler {
     let welcome: object | undefined;
     if ('connect' in body.data) {
       try {
-        ({ claims, welcome } = await this.sessions.handshake(req, body.data.connect.token));
+        ({ claims, welcome } = await this.sessions.handshake(req, body.data.connect.token, true));
       } catch (err) {
         return sendHandshakeError(res, err, cors);
       }
