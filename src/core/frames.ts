@@ -29,15 +29,22 @@ export type {
 // by frames-check.test.ts against the zod schema): about 0.5 KB instead of zod's 7 KB in the client.
 
 type Check = (v: unknown) => boolean;
+/** A safe integer of at least `min` (zod's `int().check(gte(min))`). Also the server's client-frame check. */
+export const isInt = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min;
+/**
+ * A string of `min` to `max` code points, as zod counts them (an emoji is one); `min` is at most 1,
+ * so only a string over `max` in UTF-16 units is counted. Also the server's client-frame check.
+ */
+export const isText = (v: unknown, min: 0 | 1, max: number): boolean =>
+  typeof v === 'string' && v.length >= min && (v.length <= max || [...v].length <= max);
 const int =
   (min: number): Check =>
   (v) =>
-    Number.isSafeInteger(v) && (v as number) >= min;
-/** Lengths in code points, as zod counts them (an emoji is one); `min` is at most 1 here. */
+    isInt(v, min);
 const str =
-  (min: number, max: number): Check =>
+  (min: 0 | 1, max: number): Check =>
   (v) =>
-    typeof v === 'string' && v.length >= min && (v.length <= max || [...v].length <= max);
+    isText(v, min, max);
 /** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
 let validName = '';
 /** A valid channel name (`CHANNEL_PATTERN`). */

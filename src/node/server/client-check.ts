@@ -3,30 +3,9 @@
 // schema), run before zod on every client frame. zod's generic object parse was the costliest step
 // between a `pub` arriving and its `msg` leaving; a frame the check refuses still goes through zod,
 // so every malformed frame gets zod's own issue in its error, exactly as before.
-import { CHANNEL_PATTERN, PROTOCOL_VERSION, type ClientFrame } from '../../core/frames.js';
+import { PROTOCOL_VERSION, isChannel, isInt, isText, type ClientFrame } from '../../core/frames.js';
 import { clientFrame as schema } from '../../core/schemas.js';
 
-const isInt = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min;
-/** zod measures strings in code points (a surrogate pair is one); only a length in doubt is counted. */
-function isString(v: unknown, min: number, max: number): boolean {
-  if (typeof v !== 'string') return false;
-  const units = v.length;
-  if (units >= min && units <= max && (min <= 1 || units >= 2 * min)) return true;
-  const length = units > max || units >= min ? codePoints(v) : units;
-  return length >= min && length <= max;
-}
-
-function codePoints(s: string): number {
-  let count = s.length;
-  for (let i = 0; i < s.length - 1; i++) {
-    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      count--;
-      i++;
-    }
-  }
-  return count;
-}
-const isChannel = (v: unknown): boolean => typeof v === 'string' && CHANNEL_PATTERN.test(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** True when zod's `clientFrame` would accept `v`. */
@@ -35,7 +14,7 @@ export function isClientFrame(v: unknown): boolean {
   switch (v.t) {
     case 'pub':
       return (
-        isString(v.id, 1, 64) &&
+        isText(v.id, 1, 64) &&
         isChannel(v.ch) &&
         // `d` is any JSON value; `b` bytes (frames.ts decodes base64 before the check).
         (v.b === undefined || v.b instanceof Uint8Array)
@@ -43,7 +22,7 @@ export function isClientFrame(v: unknown): boolean {
     case 'sub': {
       if (!isInt(v.id, 0) || !isChannel(v.ch)) return false;
       const since = v.since;
-      return since === undefined || (isRecord(since) && isString(since.e, 1, 64) && isInt(since.o, 0));
+      return since === undefined || (isRecord(since) && isText(since.e, 1, 64) && isInt(since.o, 0));
     }
     case 'unsub':
       return isChannel(v.ch);
@@ -51,7 +30,7 @@ export function isClientFrame(v: unknown): boolean {
     case 'pong':
       return true;
     case 'connect':
-      return v.v === PROTOCOL_VERSION && (v.token === undefined || isString(v.token, 0, 8192));
+      return v.v === PROTOCOL_VERSION && (v.token === undefined || isText(v.token, 0, 8192));
     default:
       return false;
   }
