@@ -4,7 +4,7 @@
 // the whole WebSocket-only browser client, and even a re-export lands it in the chunk that the
 // client entries share with the server. See docs/protocol.md for the flows.
 import { fromBase64, toBase64 } from './base64.js';
-import { CHANNEL_PATTERN } from './protocol.js';
+import { CHANNEL_PATTERN, PROTOCOL_VERSION } from './protocol.js';
 import type { ServerFrame } from './schemas.js';
 
 export { CHANNEL_PATTERN, PROTOCOL_VERSION } from './protocol.js';
@@ -59,7 +59,7 @@ const payload = { d: () => true, b: opt((v) => v instanceof Uint8Array) };
 /** Per frame type `t`: a check for each field (an absent field is `undefined`). */
 const shapes: Record<string, Record<string, Check>> = {
   __proto__: null as never,
-  welcome: { v: (v) => v === 1, sid: str(1, 4096), hb: int(1), max: int(1) },
+  welcome: { v: (v) => v === PROTOCOL_VERSION, sid: str(1, 4096), hb: int(1), max: int(1) },
   subd: {
     id: int(0),
     ch: isChannel,

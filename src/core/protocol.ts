@@ -1,7 +1,7 @@
 // Constants of the wire protocol, shared by the schemas (server) and the client's frame check.
 
 /** Protocol version carried by `connect` and `welcome`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Channel names: 1–200 characters of letters, digits and `_ - . : @ /`. */
 export const CHANNEL_PATTERN = /^[\w\-.:@/]{1,200}$/;
