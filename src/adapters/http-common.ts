@@ -1,76 +1,11 @@
-// What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
-// histories that every downstream request carries, the POST pipeline for upstream frames, and the
-// mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
+// What the HTTP transports (SSE, long polling, polling) share on the client: the POST pipeline for
+// upstream frames (publishes, subscription changes, pings), the cursor every downstream request
+// carries (read from the core's Channels, never kept here), and the mapping of HTTP failures to a
+// close. The server keeps a session between requests, rebuilt from the cursor when a request lands
+// on a node without it (docs/protocol.md).
 import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import { errorMessage } from '../core/errors.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
-
-/** One subscription as the server sees it on every request; `q` marks one already confirmed. */
-export interface CursorEntry {
-  id: number;
-  ch: string;
-  since?: { e: string; o: number };
-  q?: true;
-}
-
-interface Position {
-  id: number;
-  since: { e: string; o: number } | undefined;
-  confirmed: boolean;
-}
-
-/**
- * The client's position in every subscribed channel. The core's `sub`/`unsub` frames edit it; the
- * `subd` and `msg` frames passing through to the core advance it. Because it only moves on what
- * the core actually received, replaying from it after a lost response loses nothing.
- */
-export class Cursor {
-  readonly #positions = new Map<string, Position>();
-
-  /** Applies a `sub` or `unsub` frame; returns true when the cursor changed. */
-  apply(f: ClientFrame): boolean {
-    if (f.t === 'sub') {
-      this.#positions.set(f.ch, { id: f.id, since: f.since, confirmed: false });
-      return true;
-    }
-    if (f.t === 'unsub') return this.#positions.delete(f.ch);
-    return false;
-  }
-
-  /** Advances positions from frames on their way to the core. */
-  observe(frames: readonly ServerFrame[]): void {
-    for (const f of frames) {
-      if (f.t === 'msg') {
-        const p = this.#positions.get(f.ch);
-        if (p?.confirmed && p.since && f.o > p.since.o) p.since = { e: p.since.e, o: f.o };
-      } else if (f.t === 'subd') {
-        const p = this.#positions.get(f.ch);
-        if (p && p.id === f.id) {
-          p.confirmed = true;
-          p.since = { e: f.e, o: f.o };
-        }
-      } else if (f.t === 'err' && typeof f.id === 'number' && f.ch !== undefined) {
-        // A refused subscription (FORBIDDEN, BROKER_UNAVAILABLE) is dropped by the core too.
-        if (this.#positions.get(f.ch)?.id === f.id) this.#positions.delete(f.ch);
-      }
-    }
-  }
-
-  get size(): number {
-    return this.#positions.size;
-  }
-
-  entries(): CursorEntry[] {
-    const out: CursorEntry[] = [];
-    for (const [ch, p] of this.#positions) {
-      const e: CursorEntry = { id: p.id, ch };
-      if (p.since) e.since = p.since;
-      if (p.confirmed) e.q = true;
-      out.push(e);
-    }
-    return out;
-  }
-}
 
 /** A request that failed; `info` is what the transport reports through `onClose`. */
 export class HttpFailure extends Error {
@@ -203,8 +138,8 @@ export function authHeaders(token: string | undefined): Record<string, string> {
 const maxPostChars = 96 * 1024;
 
 /**
- * Base of the HTTP transports: the session id, the cursor, closing once, and the upstream POST
- * pipeline (every frame `send` gets in one tick goes in one POST; one POST in flight at a time).
+ * Base of the HTTP transports: the session id, closing once, and the upstream POST pipeline (every
+ * frame `send` gets in one tick goes in one POST; one POST in flight at a time).
  */
 export abstract class HttpTransportBase {
   protected handlers: TransportHandlers | undefined;
@@ -212,16 +147,12 @@ export abstract class HttpTransportBase {
   /** Heartbeat interval from the welcome; request timeouts derive from it. */
   protected hb = 25_000;
   protected closed = false;
-  protected readonly cursor = new Cursor();
-  /** Bumped on every subscription change; a request records the version it carried. */
-  protected cursorVersion = 0;
   /** Aborted by close(): every request of this transport listens to it. */
   protected readonly life = new AbortController();
   /** When the last upstream POST went out (ms). */
   protected posted = 0;
   #outbox: ClientFrame[] = [];
   #posting = false;
-  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
   #pumpQueued = false;
 
   constructor(protected readonly ctx: TransportContext) {}
@@ -239,31 +170,9 @@ export abstract class HttpTransportBase {
 
   send(frames: ClientFrame[]): void {
     if (this.closed) return;
-    let cursorChanged = false;
     for (const f of frames) {
-      switch (f.t) {
-        case 'connect':
-          this.handshake(f.token);
-          break;
-        case 'sub':
-        case 'unsub':
-          if (this.cursor.apply(f)) {
-            cursorChanged = true;
-            this.cursorVersion++;
-          }
-          break;
-        case 'pong':
-          break; // HTTP transports are never pinged by the server
-        default:
-          this.#outbox.push(f);
-      }
-    }
-    // Batch per tick: every change the core makes in one tick reaches the server together.
-    if (cursorChanged && this.sid !== undefined && !this.#cursorTimer) {
-      this.#cursorTimer = setTimeout(() => {
-        this.#cursorTimer = undefined;
-        if (!this.closed) this.cursorChanged();
-      }, 0);
+      if (f.t === 'connect') this.handshake(f.token);
+      else if (f.t !== 'pong') this.#outbox.push(f); // HTTP transports are never pinged by the server
     }
     // Upstream frames leave at the end of the task, not after a timer: a timer costs a publish a
     // millisecond of latency, and while a POST is in flight later frames wait and batch anyway.
@@ -279,7 +188,6 @@ export abstract class HttpTransportBase {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.#cursorTimer);
     this.#outbox = [];
     this.life.abort();
     this.stopped();
@@ -287,14 +195,14 @@ export abstract class HttpTransportBase {
 
   /** Starts the session with the core's connect frame. */
   protected abstract handshake(token: string | undefined): void;
-  /** The subscription set changed after the handshake: carry the new cursor downstream. */
-  protected abstract cursorChanged(): void;
+  /** A POST that carried subscription changes was answered (short polling asks again at once). */
+  protected changed(): void {}
   /** Releases what the subclass holds (timers); requests are aborted by `life`. */
   protected stopped(): void {}
 
   /** The body of a downstream request: the session and the whole cursor. */
   protected cursorBody(): string {
-    return `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.cursor.entries())}}`;
+    return `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.ctx.cursor?.() ?? [])}}`;
   }
 
   /** Request timeout after the handshake: two heartbeats and a second of slack. */
@@ -302,7 +210,7 @@ export abstract class HttpTransportBase {
     return 2 * this.hb + 1000;
   }
 
-  /** Passes frames to the core (advancing the cursor first); ends the session on a connection error. */
+  /** Passes frames to the core; ends the session on a connection error. */
   protected deliver(frames: ServerFrame[]): void {
     if (this.closed) return;
     for (const f of frames) {
@@ -311,7 +219,6 @@ export abstract class HttpTransportBase {
         this.hb = f.hb;
       }
     }
-    this.cursor.observe(frames);
     this.handlers?.onFrames(frames);
     const ended = connectionError(frames);
     if (ended) this.fail(ended);
@@ -339,8 +246,11 @@ export abstract class HttpTransportBase {
         // Split at the size budget (a single larger frame still goes, alone).
         const parts: string[] = [];
         let size = 0;
+        let changes = false;
         while (this.#outbox.length) {
-          const text = encodeText(this.#outbox[0]!);
+          const f = this.#outbox[0]!;
+          changes ||= f.t === 'sub' || f.t === 'unsub';
+          const text = encodeText(f);
           if (parts.length && size + text.length > maxPostChars) break;
           parts.push(text);
           size += text.length;
@@ -350,6 +260,7 @@ export abstract class HttpTransportBase {
         this.posted = Date.now();
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });
         this.deliver(frames);
+        if (changes) this.changed();
       }
     } catch (err) {
       this.failWith(err);

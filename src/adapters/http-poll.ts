@@ -1,7 +1,7 @@
-// The request loop shared by long polling and short polling. Each poll carries the whole cursor;
-// the server answers with what the channels' histories hold after it (and, for a long poll, waits
-// for the next message). A cursor change aborts the poll in flight and asks again at once: the
-// aborted answer is simply replayed by the next one, since the cursor only moves on what arrived.
+// The request loop shared by long polling and short polling. Each poll carries the whole cursor, so
+// that any node can rebuild the session; the server answers with what the session queued (and, for
+// a long poll, waits for the next frame). Subscription changes go by POST /send: a held poll is
+// never aborted for them, its answer brings their `subd`.
 import type { TransportName } from './types.js';
 import { PROTOCOL_VERSION } from '../core/frames.js';
 import { authHeaders, HttpTransportBase, postFrames } from './http-common.js';
@@ -22,8 +22,6 @@ export class PollTransport extends HttpTransportBase {
   #wake: (() => void) | undefined;
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
   #dirty = false;
-  /** The cursor version the poll in flight carries. */
-  #sentVersion = -1;
 
   constructor(
     ctx: TransportContext,
@@ -46,17 +44,16 @@ export class PollTransport extends HttpTransportBase {
     );
   }
 
-  protected cursorChanged(): void {
-    if (this.#poll && this.#sentVersion === this.cursorVersion) return; // it already carries this cursor
+  /** Short polling asks at once after a subscription change, for its `subd`. */
+  protected override changed(): void {
     this.#dirty = true;
-    this.#poll?.abort();
     this.#wake?.();
   }
 
   protected override stopped(): void {
     clearTimeout(this.#waitTimer);
     this.#wake?.();
-    // Best effort goodbye, so the server can announce the disconnect (it keeps no state to notice).
+    // Best effort goodbye: the server frees the session at once (else it expires after two heartbeats).
     const fetchFn = this.ctx.runtime.fetch;
     if (this.sid === undefined || !fetchFn) return;
     fetchFn(`${this.ctx.url}/close`, {
@@ -75,7 +72,6 @@ export class PollTransport extends HttpTransportBase {
       const poll = new AbortController();
       this.#poll = poll;
       this.#dirty = false;
-      this.#sentVersion = this.cursorVersion;
       const onLife = () => poll.abort();
       this.life.signal.addEventListener('abort', onLife, { once: true });
       const body = this.cursorBody();
@@ -86,7 +82,6 @@ export class PollTransport extends HttpTransportBase {
       } catch (err) {
         this.#poll = undefined;
         if (this.closed) return;
-        if (poll.signal.aborted) continue; // the cursor changed: ask again with the new one
         return this.failWith(err);
       } finally {
         this.life.signal.removeEventListener('abort', onLife);
@@ -95,7 +90,7 @@ export class PollTransport extends HttpTransportBase {
     }
   }
 
-  /** Waits `ms`, or less when the cursor changes or the transport closes. */
+  /** Waits `ms`, or less when the subscriptions change or the transport closes. */
   #pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {

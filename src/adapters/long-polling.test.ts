@@ -1,11 +1,12 @@
 // The long-polling (and short-polling) adapter's edge cases against a mocked network (msw): the
-// cursor each poll carries, a 5xx mid-session, a poll that never answers, a cursor change while a
-// poll is held, upstream POST batching.
+// cursor each poll carries, a 5xx mid-session, a poll that never answers, subscription changes
+// while a poll is held (by /send, never an abort), upstream POST batching.
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base, openTransport, welcome } from '../../test/helpers/http-adapter.js';
 import { longPolling } from './long-polling.js';
+import type { CursorEntry } from './types.js';
 import { polling } from './polling.js';
 
 const server = setupServer();
@@ -49,24 +50,20 @@ function serve(o: { hb?: number; polls?: Answer[]; sends?: Answer[]; path?: stri
 const frames = (...f: object[]) => () => HttpResponse.json(f);
 
 describe('long-polling adapter', () => {
-  it('carries the cursor, advanced by what was delivered, on every poll', async () => {
+  it('carries the core\'s cursor on every poll, read when the poll leaves', async () => {
     const net = serve({
-      polls: [
-        frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }, { t: 'msg', ch: 'a', o: 1, d: 1 }, { t: 'msg', ch: 'a', o: 2, d: 2 }),
-        frames(),
-      ],
+      polls: [frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }, { t: 'msg', ch: 'a', o: 1, d: 1 }, { t: 'msg', ch: 'a', o: 2, d: 2 }), frames()],
     });
-    const h = await openTransport(longPolling);
+    // What the core's Channels hold: confirmed at offset 2 once those frames were delivered.
+    const moved: CursorEntry[] = [{ id: 1, ch: 'a', since: { e: 'E', o: 2 }, q: true }];
+    let seen: () => boolean = () => false;
+    const h = await openTransport(longPolling, { cursor: () => (seen() ? moved : [{ id: 1, ch: 'a' }]) });
+    seen = () => h.frames().some((f) => f.t === 'msg' && f.o === 2);
     h.transport.send([{ t: 'connect', v: 2 }]);
     await h.batchesAt(1);
     expect(h.batches[0]).toEqual([welcome()]);
-    h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
     await expect.poll(() => net.polls.length).toBe(3);
-    expect(net.polls.map((p) => p.body.subs)).toEqual([
-      [{ id: 1, ch: 'a' }],
-      [{ id: 1, ch: 'a', since: { e: 'E', o: 2 }, q: true }],
-      [{ id: 1, ch: 'a', since: { e: 'E', o: 2 }, q: true }],
-    ]);
+    expect(net.polls.map((p) => p.body.subs)).toEqual([[{ id: 1, ch: 'a' }], moved, moved]);
     expect(h.frames().filter((f) => f.t === 'msg')).toHaveLength(2);
     h.transport.close();
   });
@@ -93,21 +90,22 @@ describe('long-polling adapter', () => {
     expect(info.code).toBe('TIMEOUT');
   });
 
-  it('aborts the held poll when the subscriptions change and asks again with the new cursor', async () => {
-    const net = serve({});
+  it('sends subscription changes by POST /send and never aborts the held poll for them', async () => {
+    const net = serve({ sends: [frames(), frames()] });
     const h = await openTransport(longPolling);
     h.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => net.polls.length).toBe(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
-    h.transport.send([{ t: 'sub', id: 2, ch: 'b' }]); // same tick: one new poll for both
-    await expect.poll(() => net.polls.length).toBe(2);
-    expect(net.polls[0]!.signal.aborted).toBe(true);
-    expect(net.polls[1]!.body.subs).toEqual([{ id: 1, ch: 'a' }, { id: 2, ch: 'b' }]);
+    h.transport.send([{ t: 'sub', id: 2, ch: 'b' }]); // same tick: one POST for both
+    await expect.poll(() => net.sends.length).toBe(1);
+    expect(net.sends[0]!.body.frames).toEqual([{ t: 'sub', id: 1, ch: 'a' }, { t: 'sub', id: 2, ch: 'b' }]);
     h.transport.send([{ t: 'unsub', ch: 'a' }]);
-    await expect.poll(() => net.polls.length).toBe(3);
-    expect(net.polls[2]!.body.subs).toEqual([{ id: 2, ch: 'b' }]);
+    await expect.poll(() => net.sends.length).toBe(2);
+    expect(net.sends[1]!.body.frames).toEqual([{ t: 'unsub', ch: 'a' }]);
+    expect(net.polls).toHaveLength(1);
+    expect(net.polls[0]!.signal.aborted).toBe(false);
     h.transport.close();
-    await expect.poll(() => net.polls[2]!.signal.aborted).toBe(true);
+    await expect.poll(() => net.polls[0]!.signal.aborted).toBe(true);
     expect(h.closes).toEqual([]);
   });
 
@@ -161,13 +159,14 @@ describe('long-polling adapter', () => {
 });
 
 describe('polling adapter', () => {
-  it('asks every pollInterval, and at once when the subscriptions change', async () => {
-    const net = serve({ path: 'poll', polls: Array.from({ length: 50 }, () => frames()) });
-    const h = await openTransport(polling, { pollInterval: 60_000 });
+  it('asks every pollInterval, and at once when a subscription change was posted', async () => {
+    const net = serve({ path: 'poll', polls: Array.from({ length: 50 }, () => frames()), sends: [frames()] });
+    const h = await openTransport(polling, { pollInterval: 60_000, cursor: () => [{ id: 1, ch: 'a' }] });
     h.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => net.polls.length).toBe(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
-    await expect.poll(() => net.polls.length).toBe(2); // long before the minute is up
+    await expect.poll(() => net.polls.length).toBe(2); // long before the minute is up, once /send answered
+    expect(net.sends).toHaveLength(1);
     expect(net.polls[1]!.body.subs).toEqual([{ id: 1, ch: 'a' }]);
     h.transport.close();
 

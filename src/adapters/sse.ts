@@ -2,11 +2,10 @@
 // fetch and a small SSE parser (one code path in browsers and Node, and the token can travel as a
 // header, which EventSource cannot do). Client→server frames go by POST beside the stream.
 //
-// The first stream performs the handshake: its first event is the welcome, so a proxy that buffers
-// the stream makes the handshake time out and the client falls back. When the subscriptions
-// change, the stream is reopened with the new cursor (batched per tick); nothing is lost, since
-// the new stream replays from the offsets the client has. The server hears the client only by
-// POST, so every heartbeat comment on the stream is answered with one (see the comment handler).
+// The stream performs the handshake: its first event is the welcome, so a proxy that buffers the
+// stream makes the handshake time out and the client falls back. Subscription changes go by POST
+// /send, and their answers come down the stream: it is never reopened. The server hears the client
+// only by POST, so every heartbeat comment on the stream is answered with one (see the comment handler).
 import { errorMessage } from '../core/errors.js';
 import { PROTOCOL_VERSION } from '../core/frames.js';
 import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
@@ -16,20 +15,10 @@ import type { TransportFactory } from './types.js';
 class SseTransport extends HttpTransportBase {
   readonly name = 'sse' as const;
   readonly duplex = false;
-  /** The current stream; a reopened stream aborts the previous one. */
   private stream: AbortController | undefined;
-  /** The cursor version the current stream was opened with. */
-  private streamVersion = -1;
 
   protected handshake(token: string | undefined): void {
     this.openStream(JSON.stringify({ connect: { t: 'connect', v: PROTOCOL_VERSION } }), authHeaders(token), 0);
-  }
-
-  protected cursorChanged(): void {
-    if (this.stream && this.streamVersion === this.cursorVersion) return; // it already carries this cursor
-    this.streamVersion = this.cursorVersion;
-    const body = this.cursorBody();
-    this.openStream(body, {}, this.requestTimeout);
   }
 
   protected override stopped(): void {

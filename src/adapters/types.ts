@@ -49,6 +49,16 @@ export interface TransportContext {
   token: string | undefined;
   /** The client's `pollInterval` (short polling's ms between requests). */
   pollInterval?: number | undefined;
+  /** The position of every subscription (the core's `Channels`), for the HTTP transports' requests. */
+  cursor?: (() => CursorEntry[]) | undefined;
+}
+
+/** One subscription as an HTTP request carries it; `q` marks one already confirmed (docs/protocol.md). */
+export interface CursorEntry {
+  id: number;
+  ch: string;
+  since?: { e: string; o: number };
+  q?: true;
 }
 
 export interface Transport {

@@ -6,6 +6,7 @@ import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
 import type { MessageHandler, Subscription } from './subscription.js';
+import type { CursorEntry } from '../adapters/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Subscription<any>;
@@ -63,6 +64,19 @@ export class Channels {
     if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
     this.#records.delete(sub.channel);
     this.#host.send([{ t: 'unsub', ch: sub.channel }]);
+  }
+
+  /**
+   * Every channel's subscribe id and position, as the HTTP transports' cursor carries it
+   * (docs/protocol.md): `since` is the last delivered position, `q` marks a confirmed one.
+   */
+  cursor(): CursorEntry[] {
+    return [...this.#records.values()].map((r) => ({
+      id: r.subId,
+      ch: r.name,
+      ...(r.epoch !== undefined && r.offset !== undefined ? { since: { e: r.epoch, o: r.offset } } : {}),
+      ...(r.confirmed ? { q: true as const } : {}),
+    }));
   }
 
   /** `sub` frames for every channel, resuming from what was delivered (a new link). */

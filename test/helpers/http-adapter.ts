@@ -1,7 +1,7 @@
 // Test helpers for the HTTP adapters' msw tests: a transport under test with recorded callbacks.
 // Used by src/adapters/*.test.ts.
 import type { ServerFrame } from '../../src/core/frames.js';
-import type { CloseInfo, Transport, TransportFactory } from '../../src/adapters/types.js';
+import type { CloseInfo, CursorEntry, Transport, TransportFactory } from '../../src/adapters/types.js';
 
 export const base = 'http://anywire.test/anywire';
 
@@ -17,8 +17,9 @@ export interface Harness {
   batchesAt(n: number): Promise<void>;
 }
 
-export async function openTransport(factory: TransportFactory, options: { pollInterval?: number } = {}): Promise<Harness> {
+export async function openTransport(factory: TransportFactory, options: { pollInterval?: number; cursor?: () => CursorEntry[] } = {}): Promise<Harness> {
   const transport = factory.create({
+    cursor: options.cursor,
     url: base,
     // Looked up at call time, so msw's interception of the global fetch applies.
     runtime: { fetch: (input, init) => fetch(input, init) },

@@ -49,11 +49,10 @@ async function sessionId(url: string, transport: HttpTransport): Promise<string>
 }
 
 describe.each(httpTransports)('%s over HTTP', (transport) => {
-  it('frees the server resources of an abandoned client', async () => {
-    const { server, url } = await startServer();
+  it('frees the session of an abandoned client within about two heartbeats', async () => {
+    const { server, url } = await startServer({ heartbeatInterval: 400 });
     expect([server.connectionCount, server.channelCount]).toEqual([0, 0]);
     const sid = await sessionId(url, transport);
-    await vi.waitFor(() => expect(server.connectionCount).toBe(0)); // the SSE handshake stream is gone
     const gone = new AbortController();
     const subs = [{ id: 1, ch: 'left-a' }, { id: 2, ch: 'left-b' }];
     const res = await post(url, endpoint[transport], { sid, subs }, {}, gone.signal);
@@ -61,20 +60,22 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     if (transport === 'sse') {
       const sse = sseReader(res);
       await sse.until(() => sse.items.length > 0);
-      expect([server.connectionCount, server.channelCount]).toEqual([1, 2]);
-    } else if (transport === 'long-polling') {
-      // The poll answered at once (two subd frames); the next one is held.
+    } else {
+      // The poll answered at once (two subd frames); the session keeps its subscriptions between polls.
       const frames = (await res.json()) as { t: string; ch: string; e: string; o: number }[];
       expect(frames.map((f) => f.t)).toEqual(['subd', 'subd']);
-      const held = frames.map((f, i) => ({ id: i + 1, ch: f.ch, since: { e: f.e, o: f.o }, q: true }));
-      void post(url, 'long-poll', { sid, subs: held }, {}, gone.signal).catch(() => {});
-      await vi.waitFor(() => expect(server.channelCount).toBe(2));
-    } else {
-      await res.text();
+      if (transport === 'long-polling') {
+        const held = frames.map((f, i) => ({ id: i + 1, ch: f.ch, since: { e: f.e, o: f.o }, q: true }));
+        void post(url, 'long-poll', { sid, subs: held }, {}, gone.signal).catch(() => {});
+      }
     }
+    expect([server.connectionCount, server.channelCount]).toEqual([1, 2]);
     // The client vanishes: its sockets close without a goodbye.
+    const vanished = Date.now();
     gone.abort();
-    await vi.waitFor(() => expect([server.connectionCount, server.channelCount]).toEqual([0, 0]));
+    await vi.waitFor(() => expect([server.connectionCount, server.channelCount]).toEqual([0, 0]), { timeout: 5000, interval: 20 });
+    // Two heartbeats after its last request (or the reopen grace of a stream), and a sweep tick.
+    expect(Date.now() - vanished).toBeLessThan(3 * 400 + 2000);
   });
 
   it('frees everything when a real client closes, and announces the disconnect', async () => {
@@ -310,7 +311,7 @@ describe.each(['long-polling', 'polling'] as const)('%s answers', (transport) =>
 });
 
 describe('POST /send', () => {
-  it('answers every frame promptly, rate-limited ones included', async () => {
+  it('holds a POST over the rate budget until the budget refills, and answers every frame', async () => {
     const { url } = await startServer({ rateLimit: 5 });
     const sid = await sessionId(url, 'polling');
     const frames = [
@@ -319,12 +320,30 @@ describe('POST /send', () => {
       { t: 'ping' },
       { t: 'sub', id: 7, ch: 'rl' },
     ];
+    const started = Date.now();
     const res = await post(url, 'send', { sid, frames });
     const answers = (await res.json()) as { t: string; code?: string; id?: string | number }[];
-    expect(answers.filter((a) => a.t === 'ack')).toHaveLength(5);
-    expect(answers.filter((a) => a.t === 'err' && a.code === 'RATE_LIMITED')).toHaveLength(3);
+    // 5 frames at once, the other 6 at 5 per second: slowed, none refused.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(answers.filter((a) => a.t === 'ack')).toHaveLength(8);
     expect(answers.filter((a) => a.t === 'pong')).toHaveLength(2);
-    expect(answers).toContainEqual(expect.objectContaining({ t: 'err', code: 'BAD_REQUEST', id: 7 }));
+    expect(answers.filter((a) => a.t === 'err')).toEqual([]);
+  });
+
+  it('refuses with RATE_LIMITED only the frames past the bounded backlog', async () => {
+    const { url } = await startServer({ rateLimit: 50 });
+    const sid = await sessionId(url, 'polling');
+    const frames = Array.from({ length: 200 }, (_, i) => ({ t: 'pub', id: `p${i}`, ch: 'rl', d: i }));
+    const answers = (await (await post(url, 'send', { sid, frames })).json()) as { t: string; code?: string; id?: string }[];
+    // 50 at once (and what the bucket refilled meanwhile), a backlog of two seconds' budget (100),
+    // the rest refused with a retry hint: the last ones, in order.
+    const acked = answers.filter((a) => a.t === 'ack').map((a) => a.id);
+    expect(acked.length).toBeGreaterThanOrEqual(150);
+    expect(acked.length).toBeLessThan(160);
+    expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => `p${i}`));
+    const refused = answers.filter((a) => a.t === 'err');
+    expect(refused.map((a) => a.id)).toEqual(Array.from({ length: 200 - acked.length }, (_, i) => `p${acked.length + i}`));
+    expect(refused.every((a) => a.code === 'RATE_LIMITED')).toBe(true);
   });
 });
 
@@ -360,15 +379,15 @@ describe('long polling', () => {
     await vi.waitFor(() => expect(got).toEqual(['finally']));
   });
 
-  it('frees a held poll whose client vanished without closing, at the timeout', async () => {
-    const { server, url } = await startServer({ longPollTimeout: 300 });
+  it('answers a held poll at the timeout, and frees the session of a client that vanished after it', async () => {
+    const { server, url } = await startServer({ longPollTimeout: 300, heartbeatInterval: 300 });
     const sid = await sessionId(url, 'long-polling');
     const first = await post(url, 'long-poll', { sid, subs: [{ id: 1, ch: 'v' }] });
     const [subd] = (await first.json()) as { e: string; o: number }[];
     const held = post(url, 'long-poll', { sid, subs: [{ id: 1, ch: 'v', since: { e: subd!.e, o: subd!.o }, q: true }] });
     await vi.waitFor(() => expect(server.channelCount).toBe(1));
     expect(await (await held).json()).toEqual([]);
-    expect(server.channelCount).toBe(0);
+    await vi.waitFor(() => expect([server.connectionCount, server.channelCount]).toEqual([0, 0]), { timeout: 3000, interval: 20 });
   });
 
   it('answers a second poll of the same session by ending the first', async () => {

@@ -36,7 +36,7 @@ describe('ServerCore heartbeat wheel', () => {
     try {
       const core = new ServerCore(resolveServerOptions({ heartbeatInterval: 800 }), memoryBroker());
       const sessions = Array.from({ length: 16 }, () => fakeSession(Date.now()));
-      for (const s of sessions) core.opened(s as unknown as Session, false);
+      for (const s of sessions) core.opened(s as unknown as Session);
       const beaten = () => sessions.filter((s) => s.sink.heartbeats > 0).length;
       vi.advanceTimersByTime(100);
       expect(beaten()).toBe(2);

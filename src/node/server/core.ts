@@ -10,13 +10,14 @@ import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
 import { Hub } from './hub.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
+import { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 
 /** Ticks per heartbeat interval (see `ServerCore.slots`). */
 const wheelSlots = 8;
 
 export interface ServerEvents {
-  /** Every (re)connection that completed the handshake. */
+  /** Every client session that completed its handshake (once per session, on every transport). */
   connection: (ctx: { id: string; identity: Identity; transport: TransportName }) => void;
   disconnect: (ctx: { id: string; reason: string }) => void;
   /** Diagnostics (a hook threw, the broker failed); the server keeps running. */
@@ -27,8 +28,13 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
+  /** Every session this node knows, on every transport (registry.ts). */
+  readonly sessions: SessionRegistry<Session>;
   closing = false;
   private wheel: ReturnType<typeof setInterval> | undefined;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Called for every HTTP session the sweep expires, before it is freed (the transport lets go of it). */
+  onExpire: ((session: Session) => void) | undefined;
   /**
    * The wheel's slots. Each session belongs to one; a tick serves one slot, and the slots take
    * turns, so every session is still heartbeated once per interval, but the interval's pings (and
@@ -44,6 +50,50 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
+    this.sessions = new SessionRegistry(options.maxSessions);
+  }
+
+  /**
+   * Registers a new session (a handshake): false when the server holds `maxSessions` already.
+   * `announce` emits `connection` (a rebuilt copy of a session announced elsewhere stays silent).
+   */
+  register(session: Session, announce: boolean): boolean {
+    if (!this.sessions.add(session)) return false;
+    this.startSweep();
+    if (announce) this.announce(session);
+    return true;
+  }
+
+  /** Emits `connection` for a session this node opened; its end will emit `disconnect`. */
+  announce(session: Session): void {
+    session.announced = true;
+    this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
+  }
+
+  /** Frees a session for good (its client left, vanished or was dropped) and announces the end once. */
+  end(session: Session, reason: string): void {
+    const known = this.sessions.delete(session);
+    for (const slot of this.slots) slot.delete(session);
+    this.live.delete(session);
+    const first = !session.destroyed;
+    session.destroy();
+    if ((known || first) && session.announced) {
+      session.announced = false;
+      this.emit('disconnect', { id: session.id, reason });
+    }
+  }
+
+  /** Expires HTTP sessions silent for two heartbeat intervals (no request, no stream). */
+  private startSweep(): void {
+    if (this.sweeper) return;
+    const hb = this.options.heartbeatInterval;
+    this.sweeper = setInterval(() => {
+      for (const s of this.sessions.expire(Date.now() - 2 * hb)) {
+        this.onExpire?.(s);
+        this.end(s, 'TIMEOUT');
+      }
+    }, hb / 4);
+    this.sweeper.unref();
   }
 
   /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */
@@ -133,22 +183,18 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return new Outgoing(m);
   }
 
-  /**
-   * Registers a connected session: heartbeats and the `connection` event. `announce: false` when
-   * it continues a connection already announced (an SSE stream reopened with a new cursor).
-   */
-  opened(session: Session, announce = true): void {
+  /** A connection (WebSocket, SSE stream) is up: the heartbeat wheel pings and watches it. */
+  opened(session: Session): void {
+    if (this.live.has(session)) return;
     this.live.add(session);
     this.slots[this.nextSlot++ % wheelSlots]!.add(session);
     this.startWheel();
-    if (announce) this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
   }
 
-  closed(session: Session, reason: string, announce = true): void {
-    session.destroy();
+  /** The connection is gone; the session may live on (an HTTP session between streams). */
+  closed(session: Session): void {
     for (const slot of this.slots) slot.delete(session);
-    if (!this.live.delete(session) || !announce) return;
-    this.emit('disconnect', { id: session.id, reason });
+    this.live.delete(session);
   }
 
   /** One timer for every connection: ping the quiet ones, drop the silent ones, a slot per tick. */
@@ -168,5 +214,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   stopWheel(): void {
     clearInterval(this.wheel);
     this.wheel = undefined;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 }

@@ -39,8 +39,17 @@ export interface ServerOptions {
   heartbeatInterval?: number;
   /** Largest message data in bytes (UTF-8 of its JSON, or binary length). Default: 65536. */
   maxPayload?: number;
-  /** Inbound frames per connection per second, or false for no limit. Default: 20000. */
+  /**
+   * Inbound frames per client session per second (every transport), or false for no limit. A
+   * session over it is slowed, not refused: its WebSocket is no longer read, or its POST held,
+   * until the budget refills; only frames past a backlog of two seconds' budget get RATE_LIMITED.
+   * Default: 100000.
+   */
   rateLimit?: number | false;
+  /** Channels one session may subscribe to; one more is refused with LIMIT_EXCEEDED. Default: 1000. */
+  maxSubscriptions?: number;
+  /** Client sessions one server holds (every transport); a handshake past it is refused with LIMIT_EXCEEDED. Default: 100000. */
+  maxSessions?: number;
   /** Bytes queued for one client before it is dropped as a slow consumer (it then resumes from history). Default: 8 MiB. */
   maxBufferedBytes?: number;
   /** HMAC secret for HTTP session ids; set the same one on every server behind a load balancer. Default: random per process. */
@@ -67,6 +76,8 @@ export interface ResolvedServerOptions {
   heartbeatInterval: number;
   maxPayload: number;
   rateLimit: number | false;
+  maxSubscriptions: number;
+  maxSessions: number;
   maxBufferedBytes: number;
   secret: string | undefined;
   sessionTtl: number;
@@ -87,7 +98,9 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     history: { size: 1000, ttl: 120_000, ...o.history },
     heartbeatInterval: o.heartbeatInterval ?? 25_000,
     maxPayload: o.maxPayload ?? 64 * 1024,
-    rateLimit: o.rateLimit ?? 20_000,
+    rateLimit: o.rateLimit ?? 100_000,
+    maxSubscriptions: o.maxSubscriptions ?? 1000,
+    maxSessions: o.maxSessions ?? 100_000,
     maxBufferedBytes: o.maxBufferedBytes ?? 8 * 1024 * 1024,
     secret: o.secret,
     sessionTtl: o.sessionTtl ?? 3_600_000,

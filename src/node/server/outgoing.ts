@@ -1,5 +1,6 @@
 import { toBase64 } from '../../core/base64.js';
 import type { BrokerMessage } from './brokers/types.js';
+import type { ChannelSub } from './session.js';
 
 /**
  * A broadcast message, encoded once. Every subscriber's sink writes the same string (or bytes),
@@ -45,14 +46,21 @@ export class Outgoing {
   }
 }
 
-/** Where a session writes: one per WebSocket, SSE stream or HTTP response. */
+/** Where a session writes: a WebSocket, or an HTTP session's downstream (SSE stream, poll answers). */
 export interface Sink {
-  /** A frame the server built for this client alone (ack, err, subd, pong). */
-  frame(frame: object): void;
-  /** A broadcast message, already encoded. */
-  message(message: Outgoing): void;
+  /**
+   * A frame the server built for this client alone (ack, err, subd, pong); `sub` is the
+   * subscription a `subd` confirms (HTTP sinks record when it left in an answer).
+   */
+  frame(frame: object, sub?: ChannelSub): void;
+  /** A broadcast message, already encoded; `sub` is its subscription. */
+  message(message: Outgoing, sub?: ChannelSub): void;
   /** A keep-alive (a ping frame, or an SSE comment). */
   heartbeat(): void;
   /** Ends the connection, telling the client why; `retryAfter` hints when to reconnect. */
   close(code: string, message: string, retryAfter?: number): void;
+  /** HTTP: a poll or stream is attached on this node. */
+  readonly attached?: boolean;
+  /** HTTP: forgets what is queued for `channel` (its subscription was replaced or ended), or only its messages up to `upTo`. */
+  drop?(channel: string, upTo?: number): void;
 }

@@ -5,6 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
+import { AnywireError } from '../../core/errors.js';
 import { memoryBroker } from './brokers/memory.js';
 import { ServerCore, type ServerEvents } from './core.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
@@ -42,9 +43,31 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     return this.core.options.path;
   }
 
-  /** Live connections (WebSocket and SSE), for health checks and tests. */
+  /** Client sessions this server holds, on every transport (an HTTP session between its requests too). */
   get connectionCount(): number {
-    return this.core.live.size;
+    return this.core.sessions.size;
+  }
+
+  /**
+   * Every listener is called in isolation: one that throws is reported as an `error` event (an
+   * `error` listener that throws, on stderr) and never stops the others, a client, or the process.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base class's signature
+  override emit(event: keyof ServerEvents, ...args: any[]): boolean {
+    // eventemitter3 keeps one listener as an object and several as an array of { fn, context, once }.
+    const raw = (this as unknown as { _events: Record<string, Listener | Listener[] | undefined> })._events[event];
+    if (!raw) return false;
+    const list = Array.isArray(raw) ? raw.slice() : [raw];
+    for (const l of list) {
+      if (l.once) this.removeListener(event, l.fn as never, undefined, true);
+      try {
+        (l.fn as (...a: unknown[]) => void).apply(l.context, args);
+      } catch (err) {
+        if (event === 'error') console.error('anywire: an "error" listener threw:', err);
+        else this.emit('error', new AnywireError('PROTOCOL_ERROR', `a "${event}" listener threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+      }
+    }
+    return true;
   }
 
   /** Channels with at least one subscriber in this process. */
@@ -190,6 +213,12 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
 }
 
 function ignore(): void {}
+
+interface Listener {
+  fn: unknown;
+  context: unknown;
+  once: boolean;
+}
 
 /** Creates an anywire server; see ServerOptions for every option and its default. */
 export function createServer(options: ServerOptions = {}): AnywireServer {

@@ -1,22 +1,47 @@
-// One client's view of the server, whatever the transport: its identity, its subscriptions and
-// their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
+// One client session, whatever the transport: its identity, its subscriptions and their delivery
+// positions, its authorisation answers and rate budget, and the handling of every inbound frame.
+// A WebSocket session lives as long as its socket; an HTTP session lives in the session registry
+// between requests (registry.ts) and is reconciled with the cursor each poll or stream carries.
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
-import type { Payload } from './brokers/types.js';
+import type { BrokerMessage, Payload } from './brokers/types.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
 import type { ServerCore } from './core.js';
 
-interface ChannelSub {
+export interface ChannelSub {
   id: number;
   /** Epoch of `last` (set once history answered). */
   epoch: string;
   /** Last offset written to the sink. */
   last: number;
+  /** HTTP: the offset up to which frames of this channel left in an answer (the client may hold them). */
+  answered: number;
+  /** HTTP: the `subd` of this subscription left in an answer. */
+  subdSent: boolean;
   /** Live messages held while history is replayed; null once live. */
   pending: Outgoing[] | null;
+  /**
+   * The downstream was full and refused a message: delivery stopped after `last`, and continues
+   * from history once there is room (HTTP: the next answer taken, an SSE stream drained).
+   */
+  stale: boolean;
+}
+
+/** A cursor entry of an HTTP request (a `sub` frame without its type, `q` once confirmed). */
+export interface CursorEntry {
+  id: number;
+  ch: string;
+  since?: { e: string; o: number } | undefined;
+  q?: boolean | undefined;
+}
+
+/** Where a session pauses its upstream while over its rate budget (a WebSocket stops reading). */
+export interface Upstream {
+  pause(): void;
+  resume(): void;
 }
 
 /** Every channel and action is allowed when no `authorize` hook is set: one promise for all. */
@@ -25,75 +50,180 @@ const ALLOWED: Promise<boolean> = Promise.resolve(true);
 export class Session implements HubMember {
   readonly id: string;
   readonly identity: Identity;
-  readonly transport: TransportName;
-  /** Last time anything arrived from the client (heartbeats). */
+  transport: TransportName;
+  /** Last time anything arrived from the client (heartbeats, requests). */
   lastSeen = Date.now();
+  /** This node announced the session (`connection`); it announces its end (`disconnect`) too. */
+  announced = false;
+  /** Where answers to `pub` and `ping` go (an HTTP `/send` answer); the sink when unset. */
+  replies: Sink | undefined;
+  upstream: Upstream | undefined;
   private readonly subs = new Map<string, ChannelSub>();
+  /** HTTP: the id of the last `sub` of a channel that a later `unsub` ended (an older poll's cursor must not revive it). */
+  private unsubbed: Map<string, number> | undefined;
   /** Created on the first hook call: without an `authorize` hook an idle session holds none. */
   private authz: Map<string, Promise<boolean>> | undefined;
-  private windowStart = 0;
-  private windowCount = 0;
-  private destroyed = false;
-  /** HTTP transports pass a cache shared across requests (their sessions live one request each). */
-  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+  /** When the cache was started: on HTTP transports answers are reused for `authCacheTtl` at most. */
+  private authzAt = 0;
+  /** Token bucket: frames that may be handled now, refilled at `rateLimit` per second. */
+  private tokens: number;
+  private refilled = Date.now();
+  /** Frames waiting for budget (bounded); null while none wait. */
+  private backlog: ClientFrame[] | null = null;
+  private backlogTimer: ReturnType<typeof setTimeout> | undefined;
+  destroyed = false;
 
   constructor(
     private readonly core: ServerCore,
-    readonly sink: Sink,
-    init: {
-      id: string;
-      identity: Identity;
-      transport: TransportName;
-      authorize?: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
-    },
+    public sink: Sink,
+    init: { id: string; identity: Identity; transport: TransportName },
   ) {
     this.id = init.id;
     this.identity = init.identity;
     this.transport = init.transport;
-    this.authorizer = init.authorize;
+    const limit = core.options.rateLimit;
+    this.tokens = limit === false ? Infinity : limit;
+  }
+
+  /** An HTTP session with no poll or stream attached on this node: it expires after silence. */
+  get expirable(): boolean {
+    return this.transport !== 'websocket' && this.sink.attached !== true;
   }
 
   get channels(): IterableIterator<string> {
     return this.subs.keys();
   }
 
-  /** Handles a batch of validated frames, in order. */
-  receive(frames: readonly ClientFrame[]): void {
-    this.lastSeen = Date.now();
-    for (const f of frames) {
-      if (this.destroyed) return;
-      if (this.limited(f)) continue;
-      switch (f.t) {
-        case 'sub':
-          void this.subscribe(f);
-          break;
-        case 'unsub':
-          this.unsubscribe(f.ch);
-          break;
-        case 'pub':
-          this.publish(f);
-          break;
-        case 'ping':
-          this.sink.frame({ t: 'pong' });
-          break;
-        case 'pong':
-          break;
-        case 'connect':
-          this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
-          return;
-      }
-    }
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** HTTP: the subscription of a channel (for the downstream's bookkeeping of answered offsets). */
+  sub(channel: string): ChannelSub | undefined {
+    return this.subs.get(channel);
   }
 
   /**
+   * Handles a batch of validated frames, in order. Over the rate budget, the rest waits in a
+   * bounded backlog (the upstream is paused meanwhile); frames past the backlog are refused.
+   */
+  receive(frames: readonly ClientFrame[]): void {
+    this.lastSeen = Date.now();
+    if (this.backlog) return this.defer(frames, 0);
+    for (let i = 0; i < frames.length; i++) {
+      if (this.destroyed) return;
+      if (!this.take()) return this.defer(frames, i);
+      this.handle(frames[i]!);
+    }
+  }
+
+  /** Frames handled but not yet answered by budget: what a held `/send` still waits for. */
+  get waiting(): number {
+    return this.backlog?.length ?? 0;
+  }
+
+  private handle(f: ClientFrame): void {
+    switch (f.t) {
+      case 'sub':
+        // The same subscription twice (its /send and a poll's cursor, or a signal): once is enough.
+        if (this.subs.get(f.ch)?.id !== f.id) void this.subscribe(f);
+        break;
+      case 'unsub':
+        this.unsubscribe(f.ch);
+        break;
+      case 'pub':
+        this.publish(f);
+        break;
+      case 'ping':
+        this.reply({ t: 'pong' });
+        break;
+      case 'pong':
+        break;
+      case 'connect':
+        this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
+        return;
+    }
+  }
+
+  /** One frame's worth of budget; false when the bucket is empty. */
+  private take(): boolean {
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
+    }
+    const limit = this.core.options.rateLimit as number;
+    const now = Date.now();
+    this.tokens = Math.min(limit, this.tokens + ((now - this.refilled) * limit) / 1000);
+    this.refilled = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+
+  /** Queues `frames[from…]` for later budget; past the backlog bound they are refused. */
+  private defer(frames: readonly ClientFrame[], from: number): void {
+    const limit = this.core.options.rateLimit as number;
+    // The backlog holds two seconds of budget (64 to 10,000 frames): a client that keeps pushing
+    // past it is refused, a burst within it is only slowed.
+    const bound = Math.max(64, Math.min(10_000, 2 * limit));
+    const backlog = (this.backlog ??= []);
+    for (let i = from; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (backlog.length < bound) {
+        backlog.push(f);
+        continue;
+      }
+      if (f.t === 'pub' || f.t === 'sub') {
+        const retry = Math.ceil((backlog.length * 1000) / limit);
+        this.reply({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry }, f.t === 'sub');
+      }
+    }
+    this.upstream?.pause();
+    this.scheduleBacklog();
+  }
+
+  private scheduleBacklog(): void {
+    if (this.backlogTimer || !this.backlog) return;
+    const limit = this.core.options.rateLimit as number;
+    const wait = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / limit));
+    this.backlogTimer = setTimeout(() => this.drainBacklog(), wait);
+  }
+
+  private drainBacklog(): void {
+    this.backlogTimer = undefined;
+    const backlog = this.backlog;
+    if (!backlog || this.destroyed) return;
+    let i = 0;
+    while (i < backlog.length && this.take()) this.handle(backlog[i++]!);
+    backlog.splice(0, i);
+    if (backlog.length === 0) {
+      this.backlog = null;
+      this.upstream?.resume();
+      this.onDrained?.();
+      return;
+    }
+    this.scheduleBacklog();
+  }
+
+  /** Called when the backlog empties (a held `/send` may answer). */
+  onDrained: (() => void) | undefined;
+
+  /**
    * Subscribes from `since` (replaying history) or from now. With `quiet`, the confirmation frame
-   * is left out unless there is a gap to report (HTTP cursors re-subscribe on every request).
+   * is left out unless there is a gap to report (HTTP cursors re-subscribe confirmed entries).
    */
   async subscribe(f: SubscribeFrame, quiet = false): Promise<void> {
     const ch = f.ch;
+    const max = this.core.options.maxSubscriptions;
+    if (!this.subs.has(ch) && this.subs.size >= max) {
+      return this.error('LIMIT_EXCEEDED', `more than ${max} subscriptions on one session`, f.id, ch);
+    }
+    this.unsubbed?.delete(ch);
     // Registered before any await, so an `unsub` that overtakes the authorisation wins.
-    const sub: ChannelSub = { id: f.id, epoch: '', last: 0, pending: [] };
+    const sub: ChannelSub = { id: f.id, epoch: '', last: 0, answered: -1, subdSent: false, pending: [], stale: false };
+    const previous = this.subs.get(ch);
     this.subs.set(ch, sub);
+    if (previous) this.sink.drop?.(ch); // what was queued for the replaced subscription: history replays it
     const stale = () => this.destroyed || this.subs.get(ch) !== sub;
     const allowed = this.allowed(ch, 'subscribe');
     if (allowed !== ALLOWED && !(await allowed)) {
@@ -113,25 +243,102 @@ export class Session implements HubMember {
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : history.top;
+    sub.answered = sub.last;
     sub.epoch = history.epoch;
     if (!quiet || history.gap) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
       if (history.gap) frame.gap = history.gap;
-      this.sink.frame(frame);
+      this.sink.frame(frame, sub);
+    } else {
+      sub.subdSent = true; // the client holds the confirmation already
     }
-    for (const m of history.messages) {
+    this.replay(sub, history.messages);
+  }
+
+  /** Writes replayed messages after `sub.last`, then the live ones held meanwhile; stops where the sink is full. */
+  private replay(sub: ChannelSub, messages: readonly BrokerMessage[]): void {
+    for (const m of messages) {
+      if (sub.stale) break;
       if (m.offset <= sub.last) continue;
       sub.last = m.offset;
-      this.sink.message(this.core.encode(m));
+      this.sink.message(this.core.encode(m), sub);
     }
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);
   }
 
+  /** The downstream has room again: subscriptions it refused continue from history, a page at a time. */
+  refillStale(): void {
+    for (const [ch, sub] of this.subs) {
+      if (!sub.stale || sub.pending) continue;
+      sub.stale = false;
+      void this.refill(ch, sub);
+    }
+  }
+
+  private async refill(ch: string, sub: ChannelSub): Promise<void> {
+    sub.pending = [];
+    let history;
+    try {
+      history = await this.core.broker.history(ch, { epoch: sub.epoch, offset: sub.last });
+    } catch {
+      history = undefined;
+    }
+    if (this.destroyed || this.subs.get(ch) !== sub) return;
+    if (!history || history.gap) {
+      // Not covered (or the broker is down): a quiet resubscribe from here reports the gap or the error.
+      sub.pending = null;
+      void this.subscribe({ t: 'sub', id: sub.id, ch, since: { e: sub.epoch, o: sub.last } }, true);
+      return;
+    }
+    this.replay(sub, history.messages);
+  }
+
   unsubscribe(channel: string): void {
-    if (!this.subs.delete(channel)) return;
+    const sub = this.subs.get(channel);
+    if (!sub) return;
+    this.subs.delete(channel);
+    if (this.transport !== 'websocket') {
+      this.unsubbed ??= new Map();
+      this.unsubbed.set(channel, sub.id);
+      // Bounded like the subscriptions: the oldest memory of an unsubscribe goes first.
+      if (this.unsubbed.size > this.core.options.maxSubscriptions) this.unsubbed.delete(this.unsubbed.keys().next().value!);
+    }
+    this.sink.drop?.(channel);
     this.core.hub.leave(channel, this);
+  }
+
+  /**
+   * HTTP: brings the session in line with the cursor a poll or stream carries (docs/protocol.md,
+   * "Soft state"). Resolves once every (re)subscription it started has answered.
+   */
+  reconcile(cursor: readonly CursorEntry[]): Promise<unknown> {
+    const started: Promise<void>[] = [];
+    const again = (e: CursorEntry, quiet: boolean) =>
+      started.push(this.subscribe(e.since ? { t: 'sub', id: e.id, ch: e.ch, since: e.since } : { t: 'sub', id: e.id, ch: e.ch }, quiet));
+    for (const e of cursor) {
+      const gone = this.unsubbed?.get(e.ch);
+      if (gone !== undefined && gone >= e.id) continue;
+      const sub = this.subs.get(e.ch);
+      if (!sub || sub.id < e.id) {
+        again(e, e.q === true);
+        continue;
+      }
+      if (sub.id > e.id || sub.pending) continue; // a newer `sub` came by /send, or history is on its way
+      if (e.q !== true) {
+        if (sub.subdSent) again(e, false); // the answer with its subd was lost
+      } else if (!e.since || e.since.e !== sub.epoch || e.since.o < sub.answered || e.since.o > sub.last) {
+        again(e, true); // an answer was lost, or another node moved the client on: replay from its position
+      } else if (!sub.subdSent || e.since.o > sub.answered) {
+        // Another node confirmed the subscription or answered part of what waits here: neither goes
+        // again (a second subd would move the client's position back).
+        sub.subdSent = true;
+        sub.answered = e.since.o;
+        this.sink.drop?.(e.ch, e.since.o);
+      }
+    }
+    return Promise.all(started);
   }
 
   /** Called by the hub for every message on a channel this session joined. */
@@ -142,6 +349,7 @@ export class Session implements HubMember {
       sub.pending.push(m);
       return;
     }
+    if (sub.stale) return; // history brings it once the downstream has room
     if (m.epoch === sub.epoch && m.offset <= sub.last) return;
     if (m.epoch !== sub.epoch || m.offset > sub.last + 1) {
       // The broker's stream jumped (a new epoch after a lost history, or a hole it could not
@@ -150,20 +358,27 @@ export class Session implements HubMember {
       return;
     }
     sub.last = m.offset;
-    this.sink.message(m);
+    this.sink.message(m, sub);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    clearTimeout(this.backlogTimer);
+    this.backlog = null;
     for (const ch of this.subs.keys()) this.core.hub.leave(ch, this);
     this.subs.clear();
+  }
+
+  /** An answer to a `pub` or `ping`: in the `/send` answer on HTTP; `downstream` forces the sink. */
+  private reply(frame: object, downstream = false): void {
+    (downstream ? this.sink : (this.replies ?? this.sink)).frame(frame);
   }
 
   private publish(f: PublishFrame): void {
     const payload = this.core.payloadOf(f);
     if (typeof payload === 'object' && 'code' in payload) {
-      return this.error(payload.code, payload.message, f.id, f.ch);
+      return this.reply({ t: 'err', code: payload.code, msg: payload.message, id: f.id, ch: f.ch });
     }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
@@ -171,44 +386,36 @@ export class Session implements HubMember {
     // Publishes on one channel chain on one cached authorisation promise, so the broker sees
     // them in the order the client sent them.
     allowed.then((ok) => {
-      if (!ok) return this.error('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f.id, f.ch);
+      if (this.destroyed) return;
+      if (!ok) return this.reply({ t: 'err', code: 'FORBIDDEN', msg: `not allowed to publish to "${f.ch}"`, id: f.id, ch: f.ch });
       this.store(f, payload);
     });
   }
 
   private store(f: PublishFrame, payload: Payload): void {
     this.core.publishPayload(f.ch, payload, f.id).then(
-      (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
-      (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
+      (r) => this.reply({ t: 'ack', id: f.id, o: r.offset }),
+      (err: { code?: Code; message: string }) =>
+        this.reply({ t: 'err', code: err.code ?? 'BROKER_UNAVAILABLE', msg: err.message, id: f.id, ch: f.ch }),
     );
   }
 
   private allowed(channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {
-    if (!this.authorizer && !this.core.options.authorize) return ALLOWED;
+    if (!this.core.options.authorize) return ALLOWED;
     const key = action[0] + channel;
-    this.authz ??= new Map();
+    const now = Date.now();
+    if (!this.authz || (this.transport !== 'websocket' && now - this.authzAt > this.core.options.authCacheTtl)) {
+      this.authz = new Map();
+      this.authzAt = now;
+    }
     let p = this.authz.get(key);
     if (!p) {
-      p = this.authorizer ? this.authorizer(channel, action) : this.core.authorize(this.identity, channel, action);
+      p = this.core.authorize(this.identity, channel, action);
       this.authz.set(key, p);
+      // Bounded: a session asks about at most twice `maxSubscriptions` pairs before the oldest goes.
+      if (this.authz.size > 2 * this.core.options.maxSubscriptions) this.authz.delete(this.authz.keys().next().value!);
     }
     return p;
-  }
-
-  private limited(f: ClientFrame): boolean {
-    const limit = this.core.options.rateLimit;
-    if (limit === false) return false;
-    const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowCount = 0;
-    }
-    if (++this.windowCount <= limit) return false;
-    const retry = 1000 - (now - this.windowStart);
-    if (f.t === 'pub' || f.t === 'sub') {
-      this.sink.frame({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry });
-    }
-    return true;
   }
 
   private error(code: Code, msg: string, id?: string | number, ch?: string): void {

@@ -25,6 +25,14 @@ export interface MemoryBrokerOptions {
    * `maxDedupIds / 2` ids and younger than the history ttl (at least 60 s). Default: 100000.
    */
   maxDedupIds?: number;
+  /**
+   * ms a channel's epoch and top offset are kept after its last publish, once its history is
+   * empty and nobody listens: a subscriber resuming within it gets no false `gap`. The same default
+   * as the Redis broker's `metaTtl`. Default: 86400000 (24 h).
+   */
+  metaTtl?: number;
+  /** Bound on idle channels remembered this way (the least recently published go first). Default: 100000. */
+  maxIdleChannels?: number;
 }
 
 class MemoryBroker implements Broker {
@@ -35,9 +43,13 @@ class MemoryBroker implements Broker {
   /** Publish ids stored lately, for de-duplication. */
   private readonly ids: IdWindow;
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly metaTtl: number;
+  private readonly maxIdle: number;
 
   constructor(options: MemoryBrokerOptions) {
     this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
+    this.metaTtl = options.metaTtl ?? 86_400_000;
+    this.maxIdle = options.maxIdleChannels ?? 100_000;
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
@@ -130,16 +142,35 @@ class MemoryBroker implements Broker {
     }
   }
 
-  /** Forgets idle channels whose history expired; they come back with a new epoch. */
-  private sweep(): void {
-    const now = Date.now();
+  /**
+   * Frees the history of idle channels. A channel with nobody listening and nothing in history
+   * keeps only its epoch and top offset (a few dozen bytes) for `metaTtl` after its last publish,
+   * so a subscriber that resumes later hears of no false gap; past `metaTtl`, or past
+   * `maxIdleChannels` such channels (the least recently published first), it is forgotten and comes
+   * back with a new epoch, which a resuming subscriber sees as `history-lost`.
+   */
+  sweep(now = Date.now()): void {
+    const idle: [string, ChannelState][] = [];
     for (const [name, state] of this.channels) {
       this.trim(state, Infinity, now);
-      if (state.ring.length === state.head && now - state.lastPublish > state.ttl && !this.listeners.has(name)) {
-        this.channels.delete(name);
+      if (state.ring.length !== state.head || this.listeners.has(name)) continue;
+      if (state.ring.length > 0) {
+        state.ring = [];
+        state.head = 0;
       }
+      if (now - state.lastPublish > Math.max(this.metaTtl, state.ttl)) this.channels.delete(name);
+      else idle.push([name, state]);
+    }
+    if (idle.length > this.maxIdle) {
+      idle.sort((a, b) => a[1].lastPublish - b[1].lastPublish);
+      for (let i = 0; i < idle.length - this.maxIdle; i++) this.channels.delete(idle[i]![0]);
     }
     this.ids.age(now);
+  }
+
+  /** Channels known (with history, listeners, or only their epoch and top): for tests and health. */
+  get channelCount(): number {
+    return this.channels.size;
   }
 }
 

@@ -1,30 +1,34 @@
-// What the HTTP transports share on the server. There is no session object between requests: a
-// request carries a signed session id and the client's cursor; the handler builds a Session for
-// that one request, subscribes it from the cursor (history replay, then live), answers with what
-// it collected, and destroys it. Authorisation answers are cached per session id across requests.
+// What the HTTP transports share on the server: the handshake that creates a session, the lookup
+// that finds it on every request (or rebuilds it from the signed id on a miss: another node, a
+// restart), and the broker signals that let the node holding a session's poll or stream hear what
+// landed elsewhere: the client's sign of life and its subscription changes (docs/protocol.md).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TransportName } from '../../../adapters/types.js';
 import { AnywireError } from '../../../core/errors.js';
-import { PROTOCOL_VERSION } from '../../../core/frames.js';
-import { AuthCache } from '../auth-cache.js';
+import { PROTOCOL_VERSION, type ClientFrame } from '../../../core/frames.js';
 import type { ServerCore } from '../core.js';
 import { sendJson } from '../http-util.js';
 import type { Outgoing, Sink } from '../outgoing.js';
 import { Session } from '../session.js';
 import { SessionTokens, type SessionClaims } from '../session-token.js';
-import type { CursorEntry } from './envelopes.js';
+import { HttpDownstream } from './downstream.js';
+import { SseLiveness } from './sse-liveness.js';
 
 export type HttpTransportName = Exclude<TransportName, 'websocket'>;
 
+/** Broker signal topic of subscription changes (and goodbyes) that landed on another node. */
+const changes = 'session';
+
 export class HttpSessions {
   readonly tokens: SessionTokens;
-  private readonly auth: AuthCache;
+  readonly liveness: SseLiveness;
   private shared: Promise<void> | undefined;
   private sharedKnown = false;
+  private listening = false;
 
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
-    this.auth = new AuthCache(core, core.options.authCacheTtl);
+    this.liveness = new SseLiveness(core.broker, core.options.heartbeatInterval, (id) => this.credit(id));
     this.sharedSecret().catch(() => {}); // early, so ids from other servers verify here at once
   }
 
@@ -48,25 +52,51 @@ export class HttpSessions {
     await this.shared;
   }
 
+  /** Starts listening to the other nodes' signals (once; again after a failure). */
+  listen(): void {
+    this.liveness.listen();
+    const broker = this.core.broker;
+    if (this.listening || !broker.onSignal) return;
+    this.listening = true;
+    broker
+      .onSignal(changes, (data) => {
+        let m: { i?: unknown; f?: unknown; c?: unknown };
+        try {
+          m = JSON.parse(data);
+        } catch {
+          return;
+        }
+        const session = typeof m.i === 'string' ? this.core.sessions.get(m.i) : undefined;
+        if (!session || session.sink.attached !== true) return;
+        if (m.c === 1) return this.end(session, 'closed by client');
+        if (Array.isArray(m.f)) session.receive(m.f.filter((f: ClientFrame) => f?.t === 'sub' || f?.t === 'unsub') as ClientFrame[]);
+      })
+      .catch(() => {
+        this.listening = false;
+      });
+  }
+
   /**
-   * Authenticates a handshake and opens a session (an SSE stream's when `stream`): its claims and
+   * Authenticates a handshake and creates its session (registered and announced): the session and
    * the welcome frame. Rejects with an AnywireError.
    */
-  async handshake(req: IncomingMessage, bodyToken: string | undefined, stream = false): Promise<{ claims: SessionClaims; welcome: object }> {
+  async handshake(req: IncomingMessage, bodyToken: string | undefined, transport: HttpTransportName): Promise<{ session: Session; welcome: object }> {
     await this.sharedSecret();
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
-      issued = this.tokens.issue(identity, stream);
+      issued = this.tokens.issue(identity, transport === 'sse');
     } catch (err) {
       this.core.emit('error', err as Error);
       throw new AnywireError('UNAUTHORIZED', (err as Error).message);
     }
+    const session = this.build(issued.claims, transport);
+    if (!this.core.register(session, true)) {
+      throw new AnywireError('LIMIT_EXCEEDED', `the server holds ${this.core.options.maxSessions} sessions`);
+    }
+    this.listen();
     const o = this.core.options;
-    return {
-      claims: issued.claims,
-      welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload },
-    };
+    return { session, welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload } };
   }
 
   /** The claims of a valid session id, or undefined after answering 401 SESSION_INVALID. */
@@ -76,79 +106,82 @@ export class HttpSessions {
     return claims;
   }
 
-  /** A Session for one request (or one SSE stream), sharing the session id's authorisation cache. */
-  session(claims: SessionClaims, sink: Sink, transport: HttpTransportName): Session {
-    return new Session(this.core, sink, {
-      id: claims.id,
-      identity: claims.identity,
-      transport,
-      authorize: (channel, action) => this.auth.authorize(claims.id, claims.identity, channel, action),
-    });
+  /**
+   * The session of a verified request: found in the registry, or rebuilt silently (it was
+   * announced by the node of its handshake). Undefined after answering 503 when the registry is full.
+   * Every request is the session's sign of life, here and, by signal, on the node of its handshake.
+   */
+  find(claims: SessionClaims, transport: HttpTransportName | undefined, res: ServerResponse, cors: Record<string, string>): Session | undefined {
+    const got = this.core.sessions.obtain(claims.id, () => this.build(claims, transport ?? (claims.stream ? 'sse' : 'polling')));
+    if (!got) {
+      sendJson(res, 503, { code: 'LIMIT_EXCEEDED', message: 'the server holds too many sessions' }, { ...cors, 'Retry-After': '1' });
+      return undefined;
+    }
+    const session = got.session;
+    if (transport !== undefined) session.transport = transport;
+    session.lastSeen = Date.now();
+    this.listen();
+    this.liveness.heard(claims.id, got.rebuilt || !session.announced);
+    return session;
   }
 
-  /**
-   * Subscribes `session` to every cursor entry and resolves when each has answered: replayed
-   * history (and a `subd` for new entries, or for confirmed ones with a gap) is in the sink.
-   */
-  subscribeAll(session: Session, subs: readonly CursorEntry[]): Promise<unknown> {
-    return Promise.all(
-      subs.map((e) =>
-        session.subscribe(e.since ? { t: 'sub', id: e.id, ch: e.ch, since: e.since } : { t: 'sub', id: e.id, ch: e.ch }, e.q === true),
-      ),
-    );
+  /** Subscription changes for a session whose poll or stream is not held here: to every node. */
+  forward(id: string, frames: readonly ClientFrame[]): void {
+    this.core.broker.signal?.(changes, JSON.stringify({ i: id, f: frames }));
+  }
+
+  /** `POST /close` for a session this node does not hold: the node that holds it frees it. */
+  forwardClose(id: string): void {
+    this.core.broker.signal?.(changes, JSON.stringify({ i: id, c: 1 }));
+  }
+
+  /** Frees a session: its held poll answers `[]`, its stream ends, `disconnect` if it was announced here. */
+  end(session: Session, reason: string): void {
+    const down = session.sink as HttpDownstream;
+    down.ended = true;
+    down.detachAll();
+    this.core.end(session, reason);
+  }
+
+  private build(claims: SessionClaims, transport: HttpTransportName): Session {
+    const down = new HttpDownstream(this.core.options.maxBufferedBytes);
+    const session = new Session(this.core, down, { id: claims.id, identity: claims.identity, transport });
+    down.session = session;
+    down.expires = claims.exp;
+    down.selfCredit = !this.liveness.enforced;
+    return session;
+  }
+
+  /** A sign of life from another node: the session here (if any) heard from its client. */
+  private credit(id: string): boolean {
+    const session = this.core.sessions.get(id);
+    if (session) session.lastSeen = Date.now();
+    return session !== undefined;
   }
 }
 
-/**
- * Collects what a request's Session writes. Bounded: past `budget` characters it stops taking
- * frames and reports itself full, the response goes out with what it has, and the client's next
- * request resumes from its offsets (nothing is lost, nothing grows without limit).
- */
-export class CollectSink implements Sink {
+/** Collects the answers of one `POST /send` (acks, errs of publishes, pongs). */
+export class Replies implements Sink {
   private parts: string[] = [];
-  private size = 0;
-  full = false;
-  /** Set by close(): the session is over (shutdown); the response should go now. */
-  ended = false;
-  /** Called after each write, so a held long poll can answer. */
+  /** Called after each answer. */
   onWrite: (() => void) | undefined;
 
-  constructor(private readonly budget: number) {}
-
-  get count(): number {
-    return this.parts.length;
-  }
-
   frame(frame: object): void {
-    this.push(JSON.stringify(frame));
+    this.parts.push(JSON.stringify(frame));
+    this.onWrite?.();
   }
 
   message(m: Outgoing): void {
-    this.push(m.text);
+    this.parts.push(m.text);
   }
 
   heartbeat(): void {}
 
-  close(code: string, message: string, retryAfter?: number): void {
-    if (this.ended) return;
-    const frame: Record<string, unknown> = { t: 'err', code, msg: message };
-    if (retryAfter !== undefined) frame.retry = retryAfter;
-    this.parts.push(JSON.stringify(frame));
-    this.ended = true;
-    this.onWrite?.();
-  }
+  close(): void {}
 
   /** The collected frames as one JSON batch. */
   body(): string {
     return '[' + this.parts.join(',') + ']';
-  }
-
-  private push(text: string): void {
-    if (this.full || this.ended) return;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size > this.budget) this.full = true;
-    this.onWrite?.();
   }
 }
 
@@ -172,9 +205,10 @@ export function bearer(req: IncomingMessage): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** A refused handshake: 401 for authentication, 400 for the rest. */
+/** A refused handshake: 401 for authentication, 503 for a full server, 400 for the rest. */
 export function sendHandshakeError(res: ServerResponse, err: unknown, cors: Record<string, string>): void {
   const e = err as AnywireError;
   const code = e?.code ?? 'UNAUTHORIZED';
-  sendJson(res, code === 'UNAUTHORIZED' ? 401 : 400, { code, message: e?.message ?? 'authentication failed' }, cors);
+  const status = code === 'UNAUTHORIZED' ? 401 : code === 'LIMIT_EXCEEDED' ? 503 : 400;
+  sendJson(res, status, { code, message: e?.message ?? 'authentication failed' }, status === 503 ? { ...cors, 'Retry-After': '1' } : cors);
 }

@@ -35,8 +35,7 @@ export class HttpHandler {
   constructor(private readonly core: ServerCore) {
     this.sessions = new HttpSessions(core);
     this.sse = new SseHandler(core, this.sessions);
-    const sse = core.options.transports.includes('sse') ? this.sse : undefined;
-    this.polling = new PollingHandler(core, this.sessions, (id) => sse?.heard(id));
+    this.polling = new PollingHandler(core, this.sessions);
     this.maxBody = Math.ceil(core.options.maxPayload * 1.4) + 256 * 1024;
     const p = this.polling;
     this.routes = {
@@ -99,10 +98,14 @@ export class HttpHandler {
     );
   }
 
-  /** Ends SSE streams and held long polls with SERVER_SHUTTING_DOWN (and the retry hint). */
+  /** Ends SSE streams and held long polls with SERVER_SHUTTING_DOWN (and the retry hint); frees every HTTP session. */
   async shutdown(retryAfter: number): Promise<void> {
-    this.sse.shutdown(retryAfter);
-    this.polling.shutdown(retryAfter);
+    this.sse.shutdown();
+    for (const s of [...this.core.sessions.values()]) {
+      if (s.transport === 'websocket') continue;
+      s.sink.close('SERVER_SHUTTING_DOWN', 'server is shutting down', retryAfter);
+      this.sessions.end(s, 'SERVER_SHUTTING_DOWN');
+    }
   }
 }
 

@@ -1,34 +1,21 @@
-// The request/response HTTP endpoints: the handshake of long polling and polling, the polls
-// themselves, upstream frames by POST, and a client's goodbye. No per-client state survives a
-// request (see http-session.ts); the only node-local memory is the set of long polls being held.
+// The request/response HTTP endpoints: the handshake of long polling and polling, the polls, the
+// upstream frames by POST, and a client's goodbye. Each request finds its session in the registry
+// (or rebuilds it: http-session.ts) and works on it; the session outlives the request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientFrame } from '../../../core/frames.js';
 import type { ServerCore } from '../core.js';
 import { sendJson } from '../http-util.js';
 import { decodeClientValue } from '../inbound.js';
-import type { Session } from '../session.js';
 import { closeBody, connectBody, pollBody, sendBody } from './envelopes.js';
-import { CollectSink, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
+import type { HttpDownstream } from './downstream.js';
+import { Replies, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
 
 type Cors = Record<string, string>;
 
-/** ms a POST of upstream frames waits for their acks before answering with what it has. */
-const sendTimeout = 10_000;
-
-interface Held {
-  finish(): void;
-  sink: CollectSink;
-}
-
 export class PollingHandler {
-  /** Long polls being held, by session id: at most one per session (a newer one answers the older). */
-  private readonly held = new Map<string, Held>();
-
-  /** `heard` is told the session id of every valid POST /send of an SSE stream's session (its sign of life). */
   constructor(
     private readonly core: ServerCore,
     private readonly sessions: HttpSessions,
-    private readonly heard: (sessionId: string) => void,
   ) {}
 
   /** `POST /connect` → `[welcome]`, or 401 with the reason. */
@@ -41,13 +28,11 @@ export class PollingHandler {
     }
     let opened;
     try {
-      opened = await this.sessions.handshake(req, body.data.token);
+      opened = await this.sessions.handshake(req, body.data.token, transport);
     } catch (err) {
       return sendHandshakeError(res, err, cors);
     }
-    const { claims, welcome } = opened;
-    sendFrames(res, JSON.stringify([welcome]), cors);
-    this.core.emit('connection', { id: claims.id, identity: claims.identity, transport });
+    sendFrames(res, JSON.stringify([opened.welcome]), cors);
   }
 
   /** `POST /poll` (answered at once) and `POST /long-poll` (held until a frame or the timeout). */
@@ -56,47 +41,28 @@ export class PollingHandler {
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…,"subs":[…]}' }, cors);
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
+    const session = this.sessions.find(claims, hold ? 'long-polling' : 'polling', res, cors);
+    if (!session) return;
+    const down = session.sink as HttpDownstream;
+    await session.reconcile(body.data.subs);
+    if (res.destroyed || res.writableEnded) return;
     const o = this.core.options;
-    const sink = new CollectSink(o.maxBufferedBytes);
-    const session = this.sessions.session(claims, sink, hold ? 'long-polling' : 'polling');
-    let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const held: Held = {
-      sink,
-      finish: () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (this.held.get(claims.id) === held) this.held.delete(claims.id);
-        session.destroy();
-        sendFrames(res, sink.body(), cors);
-      },
+    const answer = (text: string) => {
+      clearTimeout(timer);
+      session.lastSeen = Date.now(); // the end of a request counts: expiry runs from here
+      sendFrames(res, text, cors);
     };
     res.once('close', () => {
-      // The client went away (or the answer went out): free the hub membership either way.
-      done = true;
       clearTimeout(timer);
-      if (this.held.get(claims.id) === held) this.held.delete(claims.id);
-      session.destroy();
+      down.detachPoll(answer, false);
     });
-    await this.sessions.subscribeAll(session, body.data.subs);
-    if (done) return;
-    if (!hold || sink.count > 0 || sink.full || sink.ended || this.core.closing) return held.finish();
-    // Hold: answer with the first frames to arrive (and whatever else lands in the same tick).
-    this.held.get(claims.id)?.finish();
-    this.held.set(claims.id, held);
-    let scheduled = false;
-    sink.onWrite = () => {
-      if (sink.full || sink.ended) return held.finish();
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(held.finish);
-    };
+    down.attachPoll(answer, !hold || this.core.closing);
     // Never past the heartbeat interval: an empty answer is what tells the client the link lives.
-    timer = setTimeout(held.finish, Math.min(o.longPollTimeout, o.heartbeatInterval));
+    if (hold && !res.writableEnded) timer = setTimeout(() => down.detachPoll(answer, true), Math.min(o.longPollTimeout, o.heartbeatInterval));
   }
 
-  /** `POST /send`: upstream frames; answers with their acks, errors and pongs. */
+  /** `POST /send`: upstream frames; answers with their acks, errors and pongs (held while over the rate budget). */
   async send(_req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = sendBody.safeParse(raw);
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…,"frames":[…]}' }, cors);
@@ -104,60 +70,50 @@ export class PollingHandler {
     if (!claims) return;
     const inbound = decodeClientValue(body.data.frames);
     if (inbound.violation) return sendJson(res, 400, { code: 'BAD_REQUEST', message: inbound.violation }, cors);
-    if (claims.stream) this.heard(claims.id);
-    const replies: object[] = [...inbound.errors];
-    const frames: ClientFrame[] = [];
     let waiting = 0;
+    const changes: ClientFrame[] = [];
     for (const f of inbound.frames) {
-      if (f.t === 'pub') {
-        frames.push(f);
-        waiting++;
-      } else if (f.t === 'ping') {
-        replies.push({ t: 'pong' });
-      } else if (f.t === 'sub') {
-        replies.push({ t: 'err', code: 'BAD_REQUEST', msg: 'subscriptions travel in the cursor of a poll or stream, not by /send', id: f.id });
-      } else if (f.t !== 'pong') {
-        return sendJson(res, 400, { code: 'BAD_REQUEST', message: `a "${f.t}" frame cannot be sent by /send` }, cors);
-      }
+      if (f.t === 'pub' || f.t === 'ping') waiting++;
+      else if (f.t === 'sub' || f.t === 'unsub') changes.push(f);
+      else if (f.t === 'connect') return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'a "connect" frame cannot be sent by /send' }, cors);
     }
-    const sink = new CollectSink(Infinity);
-    for (const r of replies) sink.frame(r);
-    const session: Session = this.sessions.session(claims, sink, 'polling');
+    const session = this.sessions.find(claims, undefined, res, cors);
+    if (!session) return;
+    const replies = new Replies();
+    for (const e of inbound.errors) replies.frame(e);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // Each pub gets one answer (ack, or err when refused or rate limited); none may be missing for long.
+    // Each pub and ping gets one answer (ack, err or pong); none may be missing for long. A POST
+    // over the rate budget waits here while its frames wait in the session's backlog.
     const answered =
       waiting === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            sink.onWrite = () => {
+            replies.onWrite = () => {
               if (--waiting <= 0) resolve();
             };
-            timer = setTimeout(resolve, sendTimeout);
+            timer = setTimeout(resolve, this.core.options.heartbeatInterval);
             res.once('close', () => resolve());
           });
-    session.receive(frames);
+    session.replies = replies;
+    session.receive(inbound.frames);
+    // The answers to sub/unsub travel down the session's poll or stream; if that is held by
+    // another node, that node applies them too (a lost signal only delays: the next poll's cursor).
+    if (changes.length && !(session.sink as HttpDownstream).attached) this.sessions.forward(claims.id, changes);
     await answered;
     clearTimeout(timer);
-    session.destroy();
-    sendFrames(res, sink.body(), cors);
+    if (session.replies === replies) session.replies = undefined;
+    sendFrames(res, replies.body(), cors);
   }
 
-  /** `POST /close`: the client left on purpose; announces the disconnect. */
+  /** `POST /close`: the client left on purpose; frees its session and announces the disconnect. */
   async close(_req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = closeBody.safeParse(raw);
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…}' }, cors);
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
-    this.held.get(claims.id)?.finish();
+    const session = this.core.sessions.get(claims.id);
+    if (!session || !(session.sink as HttpDownstream).attached) this.sessions.forwardClose(claims.id);
+    if (session) this.sessions.end(session, 'closed by client');
     res.writeHead(204, cors).end();
-    this.core.emit('disconnect', { id: claims.id, reason: 'closed by client' });
-  }
-
-  /** Answers every held long poll with SERVER_SHUTTING_DOWN. */
-  shutdown(retryAfter: number): void {
-    for (const h of [...this.held.values()]) {
-      h.sink.close('SERVER_SHUTTING_DOWN', 'server is shutting down', retryAfter);
-      h.finish();
-    }
   }
 }

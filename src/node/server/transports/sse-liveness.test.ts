@@ -67,7 +67,7 @@ describe('SseLiveness', () => {
     b.liveness.heard('s1'); // the first credit after a quiet spell goes at once
     b.liveness.heard('s2');
     await vi.advanceTimersByTimeAsync(0);
-    expect(sent).toEqual(['sse-alive:s1 s2']);
+    expect(sent).toEqual(['session-alive:s1 s2']);
     expect(a.credited).toEqual(['s1', 's2']);
 
     // A burst of POSTs within the next half interval: one signal at its end, each id once.
@@ -75,7 +75,7 @@ describe('SseLiveness', () => {
     await vi.advanceTimersByTimeAsync(hb / 2 - 1);
     expect(sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(sent).toEqual(['sse-alive:s1 s2', 'sse-alive:s2 s1']);
+    expect(sent).toEqual(['session-alive:s1 s2', 'session-alive:s2 s1']);
     expect(a.credited).toEqual(['s1', 's2', 's2', 's1']);
     await vi.runAllTimersAsync();
     expect(sent).toHaveLength(2);

@@ -1,10 +1,12 @@
-// How the server knows an SSE client is alive. The client cannot answer on its stream, so it
-// speaks by POST: every /send for its session (a ping each heartbeat when it has nothing else to
-// send) credits the stream's session, and the heartbeat wheel ends a stream that went two
-// intervals without a credit (TIMEOUT), as it ends a WebSocket that stopped answering pings.
+// How the server knows an HTTP client is alive. Every request of a session credits it. An SSE
+// client cannot answer on its stream, so it speaks by POST (a ping each heartbeat when it has
+// nothing else to send); the heartbeat wheel ends a stream that went two intervals without a
+// credit (TIMEOUT), as it ends a WebSocket that stopped answering pings, and the registry's sweep
+// expires a polling session that went two intervals without a request.
 //
-// Without sticky sessions the POST may land on another server than the stream. That server passes
-// the credit on as a broker signal, never stored (docs/scaling.md):
+// Without sticky sessions the request may land on another server than the stream, or than the
+// session's handshake. That server passes the credit on as a broker signal, never stored
+// (docs/scaling.md):
 //
 //   client ── POST /send ──▶ server B: no stream here ──▶ pending ids ──▶ signal 'sse-alive' "id id …"
 //   client ◀══ stream ═════ server A ◀── onSignal: the ids of streams it holds are credited
@@ -15,7 +17,7 @@
 // client's credits stay under 1.5 intervals apart at the stream's server, clear of the 2-interval limit.
 import type { Broker } from '../brokers/types.js';
 
-const topic = 'sse-alive';
+const topic = 'session-alive';
 /** Session ids per signal at most (a UUID is 36 characters): signals stay small. */
 const perSignal = 1000;
 
@@ -55,9 +57,12 @@ export class SseLiveness {
     });
   }
 
-  /** A POST of session `id` arrived here. */
-  heard(id: string): void {
-    if (this.credit(id) || !this.enforced) return;
+  /**
+   * A request of session `id` arrived here (and credited its copy here). With `tell`, this node's
+   * copy is not the one of the handshake (or there is none): the other nodes are told.
+   */
+  heard(id: string, tell = false): void {
+    if ((this.credit(id) && !tell) || !this.enforced) return;
     this.pending.add(id);
     if (this.timer) return;
     const wait = Math.max(0, this.lastFlush + this.interval / 2 - Date.now());

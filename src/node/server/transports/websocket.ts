@@ -10,7 +10,7 @@ import type { ServerCore } from '../core.js';
 import type { Identity } from '../options.js';
 import { decodeClientBinary, decodeClientText, type Inbound } from '../inbound.js';
 import type { Outgoing, Sink } from '../outgoing.js';
-import { Session } from '../session.js';
+import { Session, type Upstream } from '../session.js';
 
 /** Connections with frames waiting; flushed together once per microtask checkpoint. */
 const dirty = new Set<Connection>();
@@ -51,7 +51,7 @@ function onHandshakeTimeout(connection: Connection): void {
  * One WebSocket client: its handshake, then its Session. It is the session's Sink: frames written
  * in one task are batched into one WebSocket message.
  */
-class Connection implements Sink {
+class Connection implements Sink, Upstream {
   /** Frames waiting for the microtask checkpoint; created on the first one. */
   private queue: string[] | undefined = undefined;
   closed = false;
@@ -115,9 +115,12 @@ class Connection implements Sink {
     if (this.closed) return;
     if (core.closing) return this.close('SERVER_SHUTTING_DOWN', 'server is shutting down', core.options.shutdownRetryAfter);
     const session = new Session(core, this, { id: randomUUID(), identity, transport: 'websocket' });
+    if (!core.register(session, false)) return this.close('LIMIT_EXCEEDED', `the server holds ${core.options.maxSessions} sessions`);
     this.session = session;
+    session.upstream = this;
     this.frame({ t: 'welcome', v: PROTOCOL_VERSION, sid: session.id, hb: core.options.heartbeatInterval, max: core.options.maxPayload });
     core.opened(session);
+    core.announce(session);
     const early = this.early;
     this.early = undefined;
     if (early) for (const e of early) session.receive(e.frames);
@@ -127,7 +130,16 @@ class Connection implements Sink {
     this.sockets.delete(this.ws);
     this.stopHandshakeTimer();
     this.closed = true;
-    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : `socket closed (${code})`);
+    if (this.session) this.core.end(this.session, reason.length ? reason.toString() : `socket closed (${code})`);
+  }
+
+  /** Over the rate budget: stop reading the socket, so TCP slows the client down. */
+  pause(): void {
+    if (!this.closed) this.ws.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.ws.resume();
   }
 
   private stopHandshakeTimer(): void {
