@@ -191,6 +191,18 @@ export abstract class HttpTransportBase {
     this.#outbox = [];
     this.life.abort();
     this.stopped();
+    // Best effort goodbye: the server frees the session at once (else it expires after two heartbeats).
+    const fetchFn = this.ctx.runtime.fetch;
+    if (this.sid === undefined || !fetchFn) return;
+    fetchFn(`${this.ctx.url}/close`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify({ sid: this.sid }),
+      keepalive: true,
+    }).then(
+      (res) => void res.body?.cancel().catch(() => {}),
+      () => {},
+    );
   }
 
   /** Starts the session with the core's connect frame. */

@@ -22,6 +22,7 @@ function serve(...answers: ((req: Request) => Response | Promise<Response>)[]) {
       if (!next) return new HttpResponse(null, { status: 599 });
       return next(request);
     }),
+    http.post(`${base}/close`, () => new HttpResponse(null, { status: 204 })),
   );
   return requests;
 }
