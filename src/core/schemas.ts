@@ -99,17 +99,3 @@ export const errorFrame = frameSchema<ErrorFrame>(serverFrames, 'err');
 export const serverFrame = union<ServerFrame>(serverFrames);
 export const gapReason = fieldSchema(serverFrames.subd.gap);
 
-export type {
-  AckFrame,
-  ClientFrame,
-  ConnectFrame,
-  ErrorFrame,
-  GapReason,
-  MessageFrame,
-  PublishFrame,
-  ServerFrame,
-  SubscribeFrame,
-  SubscribedFrame,
-  UnsubscribeFrame,
-  WelcomeFrame,
-} from './grammar.js';

@@ -1,7 +1,7 @@
 // The transport contract, owned by the core: the adapters (src/adapters) implement it. A transport
 // is small and dumb: it moves batches of frames and reports when it closes. Everything else
 // (handshake, subscriptions, positions, recovery) lives in the core.
-import type { ClientFrame, ServerFrame } from './grammar.js';
+import type { ClientFrame, ServerFrame, Since } from './grammar.js';
 
 export type TransportName = 'websocket' | 'sse' | 'long-polling' | 'polling';
 
@@ -50,6 +50,20 @@ export interface TransportContext {
   token: string | undefined;
   /** The client's `pollInterval` (short polling's ms between requests). */
   pollInterval?: number | undefined;
+  /**
+   * The core's position in every subscribed channel, read at call time: what the HTTP transports
+   * send with every downstream request. The core (`Channels`) is the only owner of positions; it
+   * always supplies this (optional only for transports built by hand in tests).
+   */
+  cursor?: (() => CursorEntry[]) | undefined;
+}
+
+/** One subscription as the server sees it on every HTTP request; `q` marks one already confirmed. */
+export interface CursorEntry {
+  id: number;
+  ch: string;
+  since?: Since;
+  q?: true;
 }
 
 export interface Transport {
