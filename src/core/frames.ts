@@ -45,8 +45,11 @@ const str =
   (min: 0 | 1, max: number): Check =>
   (v) =>
     isText(v, min, max);
-/** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
-let validName = '';
+/**
+ * The last name that passed: a stream of one channel's messages or publishes skips the regex. It
+ * starts as a value no frame can hold (an empty string would let `''` through on a fresh process).
+ */
+let validName: unknown = NaN;
 /** A valid channel name (`CHANNEL_PATTERN`). */
 export const isChannel: Check = (v) => v === validName || (typeof v === 'string' && CHANNEL_PATTERN.test(v) && !!(validName = v));
 const opt =
