@@ -4,10 +4,17 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { createServer, type ServerOptions } from './server/index.js';
-import { demoPage } from './demo.js';
+import { isIP } from 'node:net';
+import { createServer, memoryBroker, type ServerOptions } from './server/index.js';
+import { demoPage, demoServerOptions } from './demo.js';
 
-const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire] [--redis URL]';
+const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--expose] [--path /anywire] [--redis URL]';
+
+/** A host only this machine can reach: a non-loopback one needs --expose (see docs/security.md). */
+function loopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
 
 function fail(message: string): never {
   process.stderr.write(`anywire: ${message}\n`);
@@ -26,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         path: { type: 'string', default: '/anywire' },
         redis: { type: 'string' },
+        expose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -41,22 +49,35 @@ async function main(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0–65535, got "${values.port}"`);
   if (!values.path.startsWith('/')) fail(`--path must start with "/", got "${values.path}"`);
+  if (!loopback(values.host) && !values.expose) {
+    fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`);
+  }
 
   const options: ServerOptions = { path: values.path };
+  let broker: ServerOptions['broker'];
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
     if (!/^rediss?:\/\//.test(values.redis)) fail(`--redis must be a redis:// URL, got "${values.redis}"`);
-    const broker = redisBroker({ url: values.redis });
-    options.broker = broker;
+    // Every server on one Redis signs session ids with one key, which never goes into Redis.
+    const secret = process.env.ANYWIRE_SECRET;
+    if (secret === undefined) fail('--redis needs ANYWIRE_SECRET in the environment (at least 32 bytes, the same on every server)');
+    options.secret = secret;
+    const redis = redisBroker({ url: values.redis });
+    broker = redis;
     // An unreachable Redis does not stop the server: it serves, reports the broker unhealthy,
     // rejects publishes with BROKER_UNAVAILABLE and recovers by itself when Redis is back.
-    broker.connected().catch((err: Error) => {
+    redis.connected().catch((err: Error) => {
       process.stderr.write(`anywire: ${err.message}; serving anyway (publishes fail with BROKER_UNAVAILABLE) and retrying\n`);
     });
   }
-  const anywire = createServer(options);
+  let anywire;
+  try {
+    anywire = createServer({ ...options, ...demoServerOptions(broker ?? memoryBroker()) });
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const page = demoPage(anywire.path);
   const http = createHttpServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') {

@@ -89,9 +89,9 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
   });
 
   it('refuses forged, guessed, tampered, foreign and expired session ids with SESSION_INVALID', async () => {
-    const { url } = await startServer({ secret: 'server-a-secret' });
-    const { url: otherUrl } = await startServer({ secret: 'server-b-secret' });
-    const { url: shortUrl } = await startServer({ secret: 'server-a-secret', sessionTtl: 150 });
+    const { url } = await startServer({ secret: 'server-a-secret-server-a-secret-server-a' });
+    const { url: otherUrl } = await startServer({ secret: 'server-b-secret-server-b-secret-server-b' });
+    const { url: shortUrl } = await startServer({ secret: 'server-a-secret-server-a-secret-server-a', sessionTtl: 150 });
     const valid = await sessionId(url, transport);
     const [, payload, signature] = /^v1\.([^.]+)\.(.+)$/.exec(valid)!;
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());

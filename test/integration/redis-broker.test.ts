@@ -153,16 +153,6 @@ describe('redisBroker', () => {
     expect(reads[0]!.messages).toHaveLength(2);
   });
 
-  it('gives every broker on one prefix the same shared secret', async () => {
-    const { broker: a, prefix } = await setup();
-    const { broker: b } = await setup(prefix);
-    const [s1, s2] = await Promise.all([a.sharedSecret!(), b.sharedSecret!()]);
-    expect(s1).toBe(s2);
-    expect(s1.length).toBeGreaterThanOrEqual(32);
-    const other = (await setup()).broker as Broker;
-    expect(await other.sharedSecret!()).not.toBe(s1);
-  });
-
   it('fills from history what a broker missed while its connections were down, in order', async () => {
     const { url, proxy, far, near } = await farAndNear();
     const got: number[] = [];

@@ -65,6 +65,7 @@ interface Channel {
 const newEpoch = (): string => randomBytes(6).toString('base64url');
 
 class RedisBroker implements Broker {
+  readonly spansServers = true;
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly ownCmd: boolean;

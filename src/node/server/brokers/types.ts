@@ -56,11 +56,11 @@ export interface Broker {
   /** False while the backing store is unreachable. */
   readonly healthy: boolean;
   /**
-   * A secret shared by every server on this broker (the Redis broker keeps one in Redis). The
-   * server signs HTTP session ids with it when `options.secret` is not set, so that any server
-   * behind a load balancer accepts the ids of the others. Absent on single-process brokers.
+   * True when several servers share this broker (Redis): a session id issued by one server must
+   * verify on the others, so the server then requires the `secret` option (the same on every
+   * server) instead of a random per-process key. Absent or false on single-process brokers.
    */
-  sharedSecret?(): Promise<string>;
+  readonly spansServers?: boolean;
   /**
    * Fire-and-forget: hands `data` to the `onSignal` listeners of `topic` on every server on this
    * broker, the sender's included. Nothing is stored, retried or ordered with publishes: a server
