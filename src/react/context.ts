@@ -20,7 +20,7 @@ export interface AnywireProviderProps {
  * Makes `client` available to `useChannel`, `usePresence` and `useConnectionState` below it.
  *
  * @example
- * const client = createClient({ url: '/anywire' });
+ * const client = createClient({ url: `${location.origin}/anywire` });
  * root.render(<AnywireProvider client={client}><App /></AnywireProvider>);
  */
 export function AnywireProvider({ client, children }: AnywireProviderProps): ReactNode {

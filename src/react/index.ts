@@ -9,7 +9,7 @@
  * @example
  * import { createClient } from 'anywire';
  * import { AnywireProvider, useChannel, useConnectionState } from 'anywire/react';
- * const client = createClient({ url: '/anywire' });
+ * const client = createClient({ url: `${location.origin}/anywire` });
  * function Chat() {
  *   const [lines, setLines] = useState<string[]>([]);
  *   const { publish } = useChannel<{ text: string }>('chat', (m) => setLines((l) => [...l, m.text]));
