@@ -334,9 +334,12 @@ describe('long polling', () => {
     const http = createHttpServer();
     server.attach(http);
     let polls = 0;
-    http.on('request', (req) => {
-      if (req.url?.endsWith('/long-poll')) polls++;
-    });
+    // No listener sees anywire's requests (attach.ts), so count where the http server emits them.
+    const emit = http.emit;
+    http.emit = function (this: typeof http, event: string, ...args: unknown[]) {
+      if (event === 'request' && (args[0] as { url?: string }).url?.endsWith('/long-poll')) polls++;
+      return Reflect.apply(emit, this, [event, ...args]) as boolean;
+    } as typeof http.emit;
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     onCleanup(async () => {
       await server.close();
