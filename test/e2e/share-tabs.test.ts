@@ -139,6 +139,45 @@ describe('shareConnection across tabs', () => {
     expect([...b.errors, ...c.errors]).toEqual([]);
   });
 
+  // A frozen tab keeps its Web Lock and answers nothing, as a hung one does: the leader's main
+  // thread is blocked for 5 s. (CDP's Page.setWebLifecycleState 'frozen' does not stop timers or
+  // message handlers in chromium-headless-shell, so it cannot stand in for a freeze here.)
+  it('the leader tab hangs (as a frozen one): another takes over within ~2 s; back, it follows and catches up', async () => {
+    const { server, origin } = await startPageServer();
+    const conns = countConnections(server);
+    const context = await newContext();
+    const leader = await openTab(context, origin, ['feed']);
+    const b = await openTab(context, origin, ['feed']);
+    expect(conns.live()).toBe(1);
+    let frozenAt = 0;
+    let hung: Promise<unknown> = Promise.resolve();
+    for (let i = 1; i <= 300; i++) {
+      await server.publish('feed', { i });
+      if (i === 100) {
+        frozenAt = Date.now();
+        hung = leader.page.evaluate(() => {
+          const end = Date.now() + 5000;
+          while (Date.now() < end);
+        });
+      }
+    }
+    await vi.waitFor(() => expect(conns.opened.length).toBe(2), { timeout: 5000 });
+    const takeover = conns.opened[1]! - frozenAt;
+    expect(takeover).toBeLessThan(2500);
+    const all = Array.from({ length: 300 }, (_, i) => [i + 1, { i: i + 1 }]);
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).length).toBeGreaterThanOrEqual(300), { timeout: 20_000 });
+    expect(await got(b.page, 'feed')).toEqual(all);
+
+    // Back: the old leader does not keep a second connection, and its client catches up.
+    await hung;
+    await server.publish('feed', { i: 301 });
+    all.push([301, { i: 301 }]);
+    await vi.waitFor(async () => expect(await got(leader.page, 'feed')).toEqual(all), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await got(b.page, 'feed')).toEqual(all), { timeout: 20_000 });
+    await vi.waitFor(() => expect(conns.live()).toBe(1), { timeout: 20_000 });
+    console.log(`takeover: new connection ${takeover} ms after the leader tab hung`);
+  });
+
   it('tabs without the option keep their own connections', async () => {
     const { server, origin } = await startPageServer();
     const conns = countConnections(server);

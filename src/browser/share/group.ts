@@ -22,8 +22,8 @@ export interface SharePlatform {
 }
 
 /** ms between a link's pings of its hub, and how long an unanswered one may wait. */
-export const PING_MS = 500;
-export const DEAD_MS = 1500;
+export const PING_MS = 250;
+export const DEAD_MS = 1000;
 
 const groups = new Map<string, Group>();
 
@@ -365,6 +365,8 @@ class Link implements Transport {
       case 'opened':
         if (!this.#settle) return;
         this.#hub = msg.hub;
+        // A tab that joined after the hub's `lead` learns of it here.
+        this.#group.leader = msg.hub;
         this.#welcome = msg.welcome;
         this.#settle.resolve();
         this.#settle = undefined;
