@@ -1,7 +1,7 @@
 // The browser entry's platform signals, in happy-dom: `online` retries at once, `offline` and a page
 // becoming visible check the link, and `close()` removes every listener.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportFactory, TransportHandlers } from '../core/transport.js';
 import { AnywireError } from '../core/errors.js';
 import type { ClientFrame } from '../core/frames.js';
 import { browserLifecycle } from './lifecycle.js';

@@ -1,6 +1,6 @@
 // The core client against a fake transport: the "server" is the test, answering frames by hand.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportContext, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportContext, TransportFactory, TransportHandlers } from './transport.js';
 import { createCoreClient, type Client } from './client.js';
 import { AnywireError } from './errors.js';
 import type { ClientFrame, ServerFrame } from './frames.js';

@@ -2,7 +2,7 @@
 // recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
 // point (src/browser, src/node).
 import { Emitter } from './emitter.js';
-import type { CloseInfo, Runtime, TransportFactory, TransportName } from '../adapters/types.js';
+import type { CloseInfo, Runtime, TransportFactory, TransportName } from './transport.js';
 import { backoffDelay, defaultReconnect } from './backoff.js';
 import { Channels, type AnySub } from './channels.js';
 import type { Code } from './codes.js';

@@ -1,7 +1,7 @@
 // Reconnection policy with fake timers and a fake transport: backoff timings, maxAttempts, a fresh
 // token per attempt, UNAUTHORIZED handling, and the lifecycle hooks (online, resume).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportFactory, TransportHandlers } from './transport.js';
 import { createCoreClient, type LifecycleHooks } from './client.js';
 import type { ClientFrame } from './frames.js';
 

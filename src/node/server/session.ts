@@ -2,6 +2,7 @@
 // positions, its authorisation answers and rate budget, and the handling of every inbound frame.
 // A WebSocket session lives as long as its socket; an HTTP session lives in the session registry
 // between requests (registry.ts) and is reconciled with the cursor each poll or stream carries.
+import { createHash } from 'node:crypto';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -44,6 +45,30 @@ export interface Upstream {
   resume(): void;
 }
 
+const scopes = new WeakMap<Session, string>();
+
+/**
+ * Whose publish ids these are, for de-duplication: a digest of the identity (stable across the
+ * client's reconnections, so a retried publish is still stored once), the session id when the
+ * identity cannot be serialised, '' for anonymous clients (whose ids are random and never sent to
+ * anyone else). One identity can then never suppress another's publish by reusing its id.
+ */
+function publisherScope(s: Session): string {
+  let scope = scopes.get(s);
+  if (scope === undefined) {
+    if (s.identity === null || s.identity === undefined) scope = '';
+    else {
+      try {
+        scope = createHash('sha256').update(JSON.stringify(s.identity) ?? s.id).digest('base64url').slice(0, 22);
+      } catch {
+        scope = s.id;
+      }
+    }
+    scopes.set(s, scope);
+  }
+  return scope;
+}
+
 /** Every channel and action is allowed when no `authorize` hook is set: one promise for all. */
 const ALLOWED: Promise<boolean> = Promise.resolve(true);
 
@@ -53,6 +78,8 @@ export class Session implements HubMember {
   transport: TransportName;
   /** Last time anything arrived from the client (heartbeats, requests). */
   lastSeen = Date.now();
+  /** When it opened: a live connection is closed after `maxConnectionAge`. */
+  readonly openedAt = this.lastSeen;
   /** This node announced the session (`connection`); it announces its end (`disconnect`) too. */
   announced = false;
   /** Where answers to `pub` and `ping` go (an HTTP `/send` answer); the sink when unset. */
@@ -238,14 +265,15 @@ export class Session implements HubMember {
       history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
-      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
+      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : history.top;
     sub.answered = sub.last;
     sub.epoch = history.epoch;
-    if (!quiet || history.gap) {
+    if (!quiet || history.gap || (f.since !== undefined && f.since.e !== history.epoch)) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
       if (history.gap) frame.gap = history.gap;
       this.sink.frame(frame, sub);
@@ -380,6 +408,10 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.reply({ t: 'err', code: payload.code, msg: payload.message, id: f.id, ch: f.ch });
     }
+    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
+      const msg = `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`;
+      return this.reply({ t: 'err', code: 'RATE_LIMITED', msg, id: f.id, ch: f.ch });
+    }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -393,7 +425,7 @@ export class Session implements HubMember {
   }
 
   private store(f: PublishFrame, payload: Payload): void {
-    this.core.publishPayload(f.ch, payload, f.id).then(
+    this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
       (r) => this.reply({ t: 'ack', id: f.id, o: r.offset }),
       (err: { code?: Code; message: string }) =>
         this.reply({ t: 'err', code: err.code ?? 'BROKER_UNAVAILABLE', msg: err.message, id: f.id, ch: f.ch }),

@@ -22,34 +22,11 @@ const changes = 'session';
 export class HttpSessions {
   readonly tokens: SessionTokens;
   readonly liveness: SseLiveness;
-  private shared: Promise<void> | undefined;
-  private sharedKnown = false;
   private listening = false;
 
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
     this.liveness = new SseLiveness(core.broker, core.options.heartbeatInterval, (id) => this.credit(id));
-    this.sharedSecret().catch(() => {}); // early, so ids from other servers verify here at once
-  }
-
-  /**
-   * With no `secret` option, a broker that spans servers (Redis) supplies one secret for all of
-   * them, so any server verifies the session ids of any other: no sticky sessions.
-   */
-  private async sharedSecret(): Promise<void> {
-    const broker = this.core.broker;
-    if (this.core.options.secret !== undefined || !broker.sharedSecret || this.sharedKnown) return;
-    this.shared ??= broker.sharedSecret().then(
-      (secret) => {
-        this.tokens.useSecret(secret);
-        this.sharedKnown = true;
-      },
-      (err: Error) => {
-        this.shared = undefined;
-        throw new AnywireError('BROKER_UNAVAILABLE', `cannot read the shared session secret: ${err.message}`, { cause: err });
-      },
-    );
-    await this.shared;
   }
 
   /** Starts listening to the other nodes' signals (once; again after a failure). */
@@ -81,14 +58,13 @@ export class HttpSessions {
    * the welcome frame. Rejects with an AnywireError.
    */
   async handshake(req: IncomingMessage, bodyToken: string | undefined, transport: HttpTransportName): Promise<{ session: Session; welcome: object }> {
-    await this.sharedSecret();
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
       issued = this.tokens.issue(identity, transport === 'sse');
     } catch (err) {
       this.core.emit('error', err as Error);
-      throw new AnywireError('UNAUTHORIZED', (err as Error).message);
+      throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
     }
     const session = this.build(issued.claims, transport);
     if (!this.core.register(session, true)) {
