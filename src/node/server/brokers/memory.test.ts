@@ -41,3 +41,45 @@ describe('memoryBroker signals', () => {
     expect(got).toHaveLength(2);
   });
 });
+
+describe('memoryBroker channel lifecycle', () => {
+  type Sweeping = { sweep(now?: number): void; channelCount: number };
+  const short = { size: 1000, ttl: 1000 };
+
+  it('keeps an idle channel\'s epoch and top after its history expired, so a resume is no gap', async () => {
+    const broker = memoryBroker();
+    const first = await broker.publish('quiet', '1', { history: short });
+    // Long after the history ttl, with nobody listening: the sweep frees the history only.
+    (broker as unknown as Sweeping).sweep(Date.now() + 60_000);
+    const caughtUp = await broker.history('quiet', { epoch: first.epoch, offset: 1 });
+    expect(caughtUp).toEqual({ epoch: first.epoch, top: 1, messages: [] });
+    expect((await broker.publish('quiet', '2', { history: short })).offset).toBe(2);
+    // Behind what expired: trimmed, in the same epoch (never a false history-lost).
+    expect((await broker.history('quiet', { epoch: first.epoch, offset: 0 })).gap).toBe('history-trimmed');
+    await broker.close();
+  });
+
+  it('forgets an idle channel after metaTtl, or the least recently published past maxIdleChannels', async () => {
+    const broker = memoryBroker({ metaTtl: 10_000, maxIdleChannels: 2 });
+    const sweeping = broker as unknown as Sweeping;
+    const a = await broker.publish('a', '1', { history: short });
+    await broker.publish('b', '1', { history: short });
+    await broker.publish('c', '1', { history: short });
+    sweeping.sweep(Date.now() + 5000);
+    expect(sweeping.channelCount).toBe(2); // 'a' was published first: it goes first
+    expect((await broker.history('a', { epoch: a.epoch, offset: 1 })).gap).toBe('history-lost');
+    sweeping.sweep(Date.now() + 20_000);
+    expect(sweeping.channelCount).toBe(0);
+    await broker.close();
+  });
+
+  it('never forgets a channel someone listens to', async () => {
+    const broker = memoryBroker({ metaTtl: 1 });
+    const sweeping = broker as unknown as Sweeping;
+    const first = await broker.publish('held', '1', { history: short });
+    await broker.subscribe('held', () => {});
+    sweeping.sweep(Date.now() + 86_400_000);
+    expect(await broker.history('held', { epoch: first.epoch, offset: 1 })).toMatchObject({ epoch: first.epoch, top: 1 });
+    await broker.close();
+  });
+});
