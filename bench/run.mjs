@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--no-write] [--runs N] [--only a,b] [--scenarios pipe,conns,bundle] [--profile]`
+// `npm run bench [-- --quick] [--no-write] [--runs N] [--only a,b] [--scenarios pipe,conns,conns1,bundle] [--profile]`
 //
 // anywire against raw `ws` (the practical limit) and Socket.IO 4.8, every case in its own
 // processes on 127.0.0.1: a server process (node --expose-gc) and client processes, forked per
@@ -220,15 +220,20 @@ async function pipeCase(system) {
   });
 }
 
-/** Subscribers added in stages: fan-out timing and server memory per idle connection. */
-async function connCase(system) {
-  return bounded(config.connTimeout, `${system.name} fan-out/memory`, async (track) => {
+/**
+ * Subscribers added in stages: fan-out timing and server memory per idle connection. With
+ * `procs` 1 (scenario `conns1`), every subscriber lives in one client process and only fan-out is
+ * kept, under keys suffixed `1`.
+ */
+async function connCase(system, procs = CLIENT_PROCS) {
+  const suffix = procs === CLIENT_PROCS ? '' : String(procs);
+  return bounded(config.connTimeout, `${system.name} fan-out/memory${suffix ? ' (one process)' : ''}`, async (track) => {
     const out = {};
     const srv = await server(track, system);
     const { url } = await srv.call('start', { system: system.name });
     const base = await srv.call('mem');
     const clients = [];
-    for (let i = 0; i < CLIENT_PROCS; i++) clients.push(await clientProc(track, system));
+    for (let i = 0; i < procs; i++) clients.push(await clientProc(track, system));
     let have = 0;
     let k = 0;
     let fanoutFailed = false;
@@ -257,7 +262,7 @@ async function connCase(system) {
             times.push(Number(last - BigInt(t0)) / 1e6);
             await new Promise((r) => setTimeout(r, 50));
           }
-          out[stage.fanout] = R.median(times);
+          out[stage.fanout + suffix] = R.median(times);
         } catch (err) {
           // A broadcast that never reaches everyone is a finding, not a reason to lose the memory figures.
           fanoutFailed = true;
@@ -266,7 +271,7 @@ async function connCase(system) {
           console.log(`  FAILED ${msg}`);
         }
       }
-      if (stage.memory) {
+      if (stage.memory && !suffix) {
         const m = await srv.call('mem');
         out[`rss${stage.memory}`] = (m.rss - base.rss) / stage.n;
         out[`heap${stage.memory}`] = (m.heapUsed + m.external - base.heapUsed - base.external) / stage.n;
@@ -287,7 +292,7 @@ for (const [name, why] of Object.entries(skipped)) console.log(`bench: skipping 
 const raw = { runs: [] };
 const errors = [];
 const notes = new Set();
-const runs = Math.max(config.runs, scenarios.includes('conns') ? config.connRuns : 0);
+const runs = Math.max(config.runs, scenarios.includes('conns') || scenarios.includes('conns1') ? config.connRuns : 0);
 for (let r = 0; r < runs; r++) {
   const results = {};
   raw.runs.push(results);
@@ -297,6 +302,7 @@ for (let r = 0; r < runs; r++) {
     const cases = [];
     if (scenarios.includes('pipe') && r < config.runs) cases.push(['pipe', pipeCase]);
     if (scenarios.includes('conns') && r < config.connRuns) cases.push(['conns', connCase]);
+    if (scenarios.includes('conns1') && r < config.connRuns) cases.push(['conns1', (s) => connCase(s, 1)]);
     for (const [name, fn] of cases) {
       const t = Date.now();
       try {
@@ -339,7 +345,8 @@ const agg = R.aggregate(raw, systems);
 const tabs = R.tables(agg, systems, sizes, skipped);
 const printed = [];
 for (const t of tabs) {
-  if (t.key === 'throughput' || t.key === 'latency' ? scenarios.includes('pipe') : scenarios.includes('conns')) {
+  const scenario = t.key === 'throughput' || t.key === 'latency' ? 'pipe' : t.key === 'fanout1' ? 'conns1' : 'conns';
+  if (scenarios.includes(scenario)) {
     R.printTable(t);
     printed.push(t.key);
   }

@@ -16,6 +16,8 @@ export const METRICS = {
   p99: { title: 'Latency p99', unit: 'ms', better: 'lower', fmt: (v) => (v / 1000).toFixed(3) },
   fanoutSmall: { title: 'Fan-out', unit: 'ms', better: 'lower', fmt: (v) => v.toFixed(1) },
   fanoutLarge: { title: 'Fan-out', unit: 'ms', better: 'lower', fmt: (v) => v.toFixed(1) },
+  fanoutSmall1: { title: 'Fan-out, one client process', unit: 'ms', better: 'lower', fmt: (v) => v.toFixed(1) },
+  fanoutLarge1: { title: 'Fan-out, one client process', unit: 'ms', better: 'lower', fmt: (v) => v.toFixed(1) },
   rssSmall: { title: 'Server RSS per idle connection', unit: 'KB', better: 'lower', fmt: (v) => (v / 1024).toFixed(1) },
   heapSmall: { title: 'Server heap per idle connection', unit: 'KB', better: 'lower', fmt: (v) => (v / 1024).toFixed(2) },
   rssLarge: { title: 'Server RSS per idle connection', unit: 'KB', better: 'lower', fmt: (v) => (v / 1024).toFixed(1) },
@@ -62,6 +64,12 @@ export function tables(agg, systems, sizes, skipped) {
       title: 'Fan-out (ms, server-side send → the last subscriber has it)',
       head: ['system', `${sizes.fanoutSmall} subscribers (× ws)`, `${sizes.fanoutLarge} subscribers (× ws)`],
       rows: rows(['fanoutSmall', 'fanoutLarge']),
+    },
+    {
+      key: 'fanout1',
+      title: 'Fan-out, every subscriber in one client process (what a quick test looks like; ms)',
+      head: ['system', `${sizes.fanoutSmall} subscribers (× ws)`, `${sizes.fanoutLarge} subscribers (× ws)`],
+      rows: rows(['fanoutSmall1', 'fanoutLarge1']),
     },
     {
       key: 'memory',
