@@ -62,6 +62,25 @@ describe.each(transports)('sessions on %s', (transport) => {
     expect(later).toBe(2);
   });
 
+  it('replays a history larger than maxBufferedBytes in pages, every message once and in order', { timeout: 30_000 }, async () => {
+    const { server, port } = await startServer({ maxBufferedBytes: 16 * 1024 });
+    const proxy = await startTcpProxy(port);
+    onCleanup(() => proxy.close());
+    const c = client(`http://127.0.0.1:${proxy.port}${server.path}`, transport, { reconnect: { minDelay: 10, maxDelay: 50 } });
+    await c.connect();
+    const got: number[] = [];
+    const gaps: string[] = [];
+    const sub = c.subscribe<{ i: number }>('paged', (m) => got.push(m.i));
+    sub.on('gap', (e) => gaps.push(e.reason));
+    await sub.ready;
+    // The client is cut off while 400 messages of ~120 bytes (48 KB, three times the budget) are published.
+    proxy.cutAll();
+    for (let i = 1; i <= 400; i++) await server.publish('paged', { i, pad: 'x'.repeat(100) });
+    await vi.waitFor(() => expect(got).toHaveLength(400), { timeout: 20_000, interval: 50 });
+    expect(got).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    expect(gaps).toEqual([]);
+  });
+
   it('frees the session of a client that vanished within about two heartbeats', async () => {
     const hb = 400;
     const { server, port } = await startServer({ heartbeatInterval: hb });

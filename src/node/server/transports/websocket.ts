@@ -10,7 +10,7 @@ import type { ServerCore } from '../core.js';
 import type { Identity } from '../options.js';
 import { decodeClientBinary, decodeClientText, type Inbound } from '../inbound.js';
 import type { Outgoing, Sink } from '../outgoing.js';
-import { Session, type Upstream } from '../session.js';
+import { Session, type ChannelSub, type Upstream } from '../session.js';
 
 /** Connections with frames waiting; flushed together once per microtask checkpoint. */
 const dirty = new Set<Connection>();
@@ -54,6 +54,11 @@ function onHandshakeTimeout(connection: Connection): void {
 class Connection implements Sink, Upstream {
   /** Frames waiting for the microtask checkpoint; created on the first one. */
   private queue: string[] | undefined = undefined;
+  /** Characters in `queue`'s messages, against `room`. */
+  private queuedBytes = 0;
+  /** maxBufferedBytes less what the socket held at the last write: what a replay or burst may still add. */
+  private room: number;
+  private refillPending = false;
   closed = false;
   private session: Session | undefined = undefined;
   /** Kept only until `authenticate` has it (its headers cost ~0.8 KB of heap per idle connection). */
@@ -72,6 +77,7 @@ class Connection implements Sink, Upstream {
     private readonly sockets: Set<AnywireSocket>,
   ) {
     this.request = request;
+    this.room = core.options.maxBufferedBytes;
     this.handshake = setTimeout(onHandshakeTimeout, core.options.handshakeTimeout, this);
   }
 
@@ -159,13 +165,38 @@ class Connection implements Sink, Upstream {
     this.push(JSON.stringify(frame));
   }
 
-  message(m: Outgoing): void {
+  message(m: Outgoing, sub?: ChannelSub): void {
+    const size = m.binary ? m.bytes.length : m.text.length;
+    if (sub !== undefined && this.queuedBytes + size > this.room && (this.queuedBytes > 0 || this.room < this.core.options.maxBufferedBytes)) {
+      // No room within maxBufferedBytes: this channel stops after the last message taken and
+      // continues from history once the socket drained (a replay or a burst goes in pages).
+      sub.stale = true;
+      sub.last = m.offset - 1;
+      return this.refillLater();
+    }
     if (m.binary) {
       this.flush();
       this.write(m.bytes);
     } else {
       this.push(m.text);
     }
+  }
+
+  /** Once the socket has room again, the session's stale subscriptions continue from history. */
+  private refillLater(): void {
+    if (this.refillPending || this.closed) return;
+    this.refillPending = true;
+    const refill = () => {
+      this.refillPending = false;
+      this.room = this.core.options.maxBufferedBytes - this.ws.bufferedAmount;
+      if (!this.closed) this.session?.refillStale();
+    };
+    // After this tick's batch went out: wait for the socket's drain when it holds data, else go on.
+    setImmediate(() => {
+      const raw = (this.ws as unknown as { _socket?: { once(e: string, f: () => void): void } })._socket;
+      if (this.ws.bufferedAmount > 0 && raw) raw.once('drain', refill);
+      else refill();
+    });
   }
 
   heartbeat(): void {
@@ -188,6 +219,7 @@ class Connection implements Sink, Upstream {
     if (direct && this.queue === undefined) return this.write(text);
     if (this.queue === undefined) this.queue = [];
     this.queue.push(text);
+    this.queuedBytes += text.length;
     dirty.add(this);
     if (!flushScheduled) {
       flushScheduled = true;
@@ -199,6 +231,7 @@ class Connection implements Sink, Upstream {
     const q = this.queue;
     if (q === undefined || this.closed) return;
     this.queue = undefined;
+    this.queuedBytes = 0;
     this.write(q.length === 1 ? q[0]! : '[' + q.join(',') + ']');
   }
 
@@ -211,6 +244,7 @@ class Connection implements Sink, Upstream {
       return;
     }
     this.ws.send(data);
+    this.room = max - this.ws.bufferedAmount;
   }
 }
 
