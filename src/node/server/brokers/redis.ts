@@ -279,8 +279,9 @@ class RedisBroker implements Broker {
   async unsubscribe(channel: string, listener: BrokerListener): Promise<void> {
     const c = this.channels.get(channel);
     if (!c || !c.listeners.delete(listener) || c.listeners.size > 0) return;
-    // Keep the Redis subscription a little while: HTTP cursors (one Session per poll) leave and
-    // rejoin a channel on every request, which must not cost a SUBSCRIBE and a read each time.
+    // Keep the Redis subscription a little while: a client that reconnects at once (or moves its
+    // session to this node) must not cost a SUBSCRIBE. HTTP sessions no longer leave the hub
+    // between polls (they live in the session registry), so this is no longer what they need.
     clearTimeout(c.linger);
     c.linger = setTimeout(() => {
       if (this.channels.get(channel) === c && c.listeners.size === 0) this.drop(c);
