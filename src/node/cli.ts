@@ -1,14 +1,15 @@
 /**
  * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire]
- * [--redis URL]` starts a standalone server with the demo chat at `/`.
+ * [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
+ * `anywire --version`. The command line is parsed (and every complaint about it worded) in
+ * cli-args.ts; this file acts on it.
  */
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { createServer, memoryBroker, type ServerOptions } from './server/index.js';
 import { demoPage, demoServerOptions } from './demo.js';
-
-const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--expose] [--path /anywire] [--redis URL]';
+import { parseCli, RUNTIME_ERROR, USAGE_ERROR } from './cli-args.js';
 
 /** A host only this machine can reach: a non-loopback one needs --expose (see docs/security.md). */
 function loopback(host: string): boolean {
@@ -16,41 +17,34 @@ function loopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }
 
-function fail(message: string): never {
+/** One line on stderr, then exit: 2 for a bad command line (from parseCli), 1 otherwise. */
+function fail(message: string, code = RUNTIME_ERROR): never {
   process.stderr.write(`anywire: ${message}\n`);
-  process.exit(2);
+  process.exit(code);
+}
+
+function version(): string {
+  // dist/cli.js sits one folder below the package's package.json, in the repo and when installed.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: 'string', default: '8080' },
-        host: { type: 'string', default: '127.0.0.1' },
-        path: { type: 'string', default: '/anywire' },
-        redis: { type: 'string' },
-        expose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n${usage}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage + '\n');
+  const request = parseCli(argv);
+  if (request.kind === 'usage-error') fail(request.message, request.exitCode);
+  if (request.kind === 'help') {
+    process.stdout.write(request.text);
     return;
   }
-  if (positionals[0] !== 'serve' || positionals.length > 1) fail(`unknown command "${positionals.join(' ')}"\n${usage}`);
+  if (request.kind === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const { values } = request;
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0–65535, got "${values.port}"`);
-  if (!values.path.startsWith('/')) fail(`--path must start with "/", got "${values.path}"`);
+
   if (!loopback(values.host) && !values.expose) {
-    fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`);
+    fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`, USAGE_ERROR);
   }
 
   const options: ServerOptions = { path: values.path };
@@ -59,7 +53,6 @@ async function main(argv: string[]): Promise<void> {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
-    if (!/^rediss?:\/\//.test(values.redis)) fail(`--redis must be a redis:// URL, got "${values.redis}"`);
     // Every server on one Redis signs session ids with one key, which never goes into Redis.
     const secret = process.env.ANYWIRE_SECRET;
     if (secret === undefined) fail('--redis needs ANYWIRE_SECRET in the environment (at least 32 bytes, the same on every server)');
@@ -91,7 +84,15 @@ async function main(argv: string[]): Promise<void> {
   anywire.attach(http);
   await new Promise<void>((resolve) => {
     http.once('error', (err: NodeJS.ErrnoException) => {
-      fail(err.code === 'EADDRINUSE' ? `port ${port} on ${values.host} is busy` : err.message);
+      const reason =
+        err.code === 'EADDRINUSE'
+          ? `port ${port} on ${values.host} is busy`
+          : err.code === 'EACCES'
+            ? `no permission to listen on port ${port} on ${values.host}`
+            : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
+              ? `cannot listen on ${values.host}: not an address of this machine`
+              : err.message;
+      fail(reason);
     });
     http.listen(port, values.host, () => resolve());
   });

@@ -115,10 +115,11 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return payload;
   }
 
-  async publishPayload(channel: string, payload: Payload, id?: string): Promise<{ offset: number }> {
+  /** `publisher` scopes the de-duplication of `id` (see publisherScope). */
+  async publishPayload(channel: string, payload: Payload, id?: string, publisher?: string): Promise<{ offset: number }> {
     if (!this.broker.healthy) throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unreachable');
     try {
-      const r = await this.broker.publish(channel, payload, { id, history: this.options.history });
+      const r = await this.broker.publish(channel, payload, { id, publisher, history: this.options.history });
       return { offset: r.offset };
     } catch (cause) {
       // The broker's text (a Redis host:port) is for the operator, not for the client.

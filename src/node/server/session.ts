@@ -1,5 +1,6 @@
 // One client's view of the server, whatever the transport: its identity, its subscriptions and
 // their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
+import { createHash } from 'node:crypto';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -17,6 +18,30 @@ interface ChannelSub {
   last: number;
   /** Live messages held while history is replayed; null once live. */
   pending: Outgoing[] | null;
+}
+
+const scopes = new WeakMap<Session, string>();
+
+/**
+ * Whose publish ids these are, for de-duplication: a digest of the identity (stable across the
+ * client's reconnections, so a retried publish is still stored once), the session id when the
+ * identity cannot be serialised, '' for anonymous clients (whose ids are random and never sent to
+ * anyone else). One identity can then never suppress another's publish by reusing its id.
+ */
+function publisherScope(s: Session): string {
+  let scope = scopes.get(s);
+  if (scope === undefined) {
+    if (s.identity === null || s.identity === undefined) scope = '';
+    else {
+      try {
+        scope = createHash('sha256').update(JSON.stringify(s.identity) ?? s.id).digest('base64url').slice(0, 22);
+      } catch {
+        scope = s.id;
+      }
+    }
+    scopes.set(s, scope);
+  }
+  return scope;
 }
 
 /** Every channel and action is allowed when no `authorize` hook is set: one promise for all. */
@@ -117,7 +142,7 @@ export class Session implements HubMember {
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : history.top;
     sub.epoch = history.epoch;
-    if (!quiet || history.gap) {
+    if (!quiet || history.gap || (f.since !== undefined && f.since.e !== history.epoch)) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
       if (history.gap) frame.gap = history.gap;
       this.sink.frame(frame);
@@ -184,7 +209,7 @@ export class Session implements HubMember {
     if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
       return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
     }
-    this.core.publishPayload(f.ch, payload, f.id).then(
+    this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
       (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
       (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
     );

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { HistoryBudget, storedBytes } from './history-budget.js';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryReadOptions, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
@@ -57,12 +57,12 @@ class MemoryBroker implements Broker {
     this.sweeper.unref();
   }
 
-  async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
+  async publish(channel: string, payload: Payload, options: PublishOptions) {
     const now = Date.now();
     const id = options.id;
     const known = id === undefined ? undefined : this.channels.get(channel);
     if (known !== undefined) {
-      const offset = this.ids.lookup(channel, known.epoch, id!);
+      const offset = this.ids.lookup(channel, known.epoch, options.publisher ?? '', id!);
       if (offset !== undefined) return { epoch: known.epoch, offset };
     }
     const state = this.channel(channel);
@@ -73,13 +73,13 @@ class MemoryBroker implements Broker {
     state.lastPublish = now;
     this.budget.added(state, bytes);
     this.trim(state, options.history.size, now);
-    if (id !== undefined) this.ids.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
+    if (id !== undefined) this.ids.remember(channel, state.epoch, options.publisher ?? '', id, message.offset, options.history.ttl, now);
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
     return { epoch: state.epoch, offset: message.offset };
   }
 
-  async history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
+  async history(channel: string, since?: { epoch: string; offset: number }, options?: HistoryReadOptions): Promise<HistoryResult> {
     const state = this.channel(channel);
     const now = Date.now();
     this.trim(state, Infinity, now);
@@ -91,7 +91,9 @@ class MemoryBroker implements Broker {
     const oldest = state.ring[state.head]?.message.offset ?? top + 1;
     if (oldest > since.offset + 1) return { epoch, top, messages: [], gap: 'history-trimmed' };
     const messages: BrokerMessage[] = [];
-    for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
+    const start = state.head + (since.offset + 1 - oldest);
+    const end = options?.limit === undefined ? state.ring.length : Math.min(state.ring.length, start + Math.max(1, options.limit));
+    for (let i = start; i < end; i++) messages.push(state.ring[i]!.message);
     return { epoch, top, messages };
   }
 
