@@ -1,0 +1,123 @@
+// The c100k scenario: many idle anywire WebSocket clients on ONE server process. Client processes
+// open them over several loopback source addresses (127.0.0.2, 127.0.0.3, …: one address has only
+// ~28,000 ephemeral ports towards one server port), every process started through `prlimit` with
+// an open-files limit that fits its share. Measures server RSS per connection (after a full GC),
+// the connect rate, and the time for one broadcast to reach every client. Loopback only, bounded
+// in count and time; every child is killed when the scenario ends.
+import { existsSync } from 'node:fs';
+import { spawn } from './ipc.mjs';
+
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+/** Sockets per source address: under the ~28,000 ephemeral ports of one, with room to spare. */
+const PER_ADDRESS = 20_000;
+
+export const C100K = {
+  full: { count: 100_000, procs: 4, concurrency: 250, connectMs: 480_000, broadcasts: 3, broadcastMs: 30_000 },
+  quick: { count: 2000, procs: 2, concurrency: 100, connectMs: 60_000, broadcasts: 2, broadcastMs: 20_000 },
+};
+
+/** Node, with `nofile` descriptors allowed when prlimit is there (else the inherited limit). */
+function launcher(nofile, nodeArgs) {
+  if (!PRLIMIT) return { execArgv: nodeArgs, limited: false };
+  return { execPath: PRLIMIT, execArgv: [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs], limited: true };
+}
+
+export async function runC100k({ bench, quick, count: wanted, log = console.log }) {
+  const cfg = { ...(quick ? C100K.quick : C100K.full) };
+  if (wanted) cfg.count = wanted;
+  // Quick mode spreads its few thousand over two addresses too, so the spreading itself is exercised.
+  const addresses = Array.from({ length: Math.max(quick ? 2 : 1, Math.ceil(cfg.count / PER_ADDRESS)) }, (_, i) => `127.0.0.${i + 2}`);
+  const notes = [];
+  if (!PRLIMIT) notes.push('prlimit not found: the processes keep the inherited open-files limit, which may cap the count');
+  const children = [];
+  const track = (c) => (children.push(c), c);
+  const hard = setTimeout(() => {
+    for (const c of children) c.kill(0);
+  }, cfg.connectMs + cfg.broadcasts * cfg.broadcastMs + 120_000);
+  hard.unref();
+  try {
+    const srvLaunch = launcher(cfg.count + 4096, ['--expose-gc', '--max-old-space-size=8192']);
+    const srv = track(await spawn(`${bench}lib/c100k-server.mjs`, srvLaunch));
+    const { url } = await srv.call('start', {});
+    const base = await srv.call('mem');
+    const procs = Math.min(cfg.procs, Math.max(1, Math.ceil(cfg.count / 500)));
+    const share = Array.from({ length: procs }, (_, i) => Math.floor(cfg.count / procs) + (i < cfg.count % procs ? 1 : 0));
+    const clients = [];
+    for (let i = 0; i < procs; i++) clients.push(track(await spawn(`${bench}lib/c100k-client.mjs`, launcher(share[i] + 1024, ['--max-old-space-size=4096']))));
+    log(`c100k: ${cfg.count} clients from ${procs} processes over ${addresses.join(', ')} to ${url}`);
+    const t0 = Date.now();
+    const progress = setInterval(() => {
+      srv.call('connections', {}, 5000).then((n) => log(`c100k: ${n} connected after ${((Date.now() - t0) / 1000).toFixed(0)} s`), () => {});
+    }, quick ? 5000 : 15_000);
+    let opened;
+    try {
+      opened = await Promise.all(
+        clients.map((c, i) =>
+          c.call('connect', { url, count: share[i], concurrency: Math.ceil(cfg.concurrency / procs), addresses, deadline: cfg.connectMs }, cfg.connectMs + 60_000),
+        ),
+      );
+    } finally {
+      clearInterval(progress);
+    }
+    const connectSeconds = (Date.now() - t0) / 1000;
+    const connected = opened.reduce((a, o) => a + o.connected, 0);
+    const failures = opened.reduce((a, o) => a + o.failures, 0);
+    if (failures) notes.push(`${failures} clients failed to connect (last: ${opened.find((o) => o.lastError)?.lastError})`);
+    if (connected < cfg.count) notes.push(`${connected} of ${cfg.count} connected within ${cfg.connectMs / 1000} s`);
+    const mem = await srv.call('mem', {}, 120_000);
+    const times = [];
+    for (let k = 1; k <= cfg.broadcasts; k++) {
+      const waits = clients.map((c) => c.call('expect', { k, timeout: cfg.broadcastMs }, cfg.broadcastMs + 5000));
+      const { t0: sent } = await srv.call('broadcast', { k });
+      try {
+        const got = await Promise.all(waits);
+        const last = got.reduce((m, g) => (BigInt(g.last) > m ? BigInt(g.last) : m), 0n);
+        times.push(Number(last - BigInt(sent)) / 1e6);
+      } catch (err) {
+        notes.push(String(err.message ?? err).split('\n')[0]);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const clientRss = await Promise.all(clients.map((c) => c.call('rss', {})));
+    times.sort((a, b) => a - b);
+    return {
+      wanted: cfg.count,
+      connected,
+      procs,
+      addresses: addresses.length,
+      connectSeconds,
+      connectRate: connected / connectSeconds,
+      rssPerConn: (mem.rss - base.rss) / Math.max(1, connected),
+      heapPerConn: (mem.heapUsed + mem.external - base.heapUsed - base.external) / Math.max(1, connected),
+      serverRss: mem.rss,
+      clientRssPerConn: clientRss.reduce((a, b) => a + b, 0) / Math.max(1, connected),
+      broadcastMs: times,
+      broadcastMedianMs: times.length ? times[Math.floor(times.length / 2)] : undefined,
+      notes,
+    };
+  } finally {
+    clearTimeout(hard);
+    await Promise.all(children.map((c) => c.kill(3000)));
+  }
+}
+
+export function c100kTable(r) {
+  const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+  const rows = [
+    ['connections held', `${r.connected.toLocaleString('en-US')} of ${r.wanted.toLocaleString('en-US')}`, ''],
+    ['client processes / source addresses', `${r.procs} / ${r.addresses}`, ''],
+    ['connect time', `${r.connectSeconds.toFixed(1)} s`, ''],
+    ['connect rate', `${Math.round(r.connectRate).toLocaleString('en-US')} /s`, ''],
+    ['server RSS per connection', kb(r.rssPerConn), r.rssPerConn <= 15 * 1024 ? 'yes (≤ 15 KB)' : 'NO (≤ 15 KB)'],
+    ['server heap+external per connection', kb(r.heapPerConn), ''],
+    ['server RSS total', `${(r.serverRss / 2 ** 20).toFixed(0)} MiB`, ''],
+    ['client-process RSS per connection', kb(r.clientRssPerConn), ''],
+    [
+      'one broadcast to all (median)',
+      r.broadcastMedianMs === undefined ? 'not measured' : `${r.broadcastMedianMs.toFixed(0)} ms (runs: ${r.broadcastMs.map((t) => t.toFixed(0)).join(', ')})`,
+      r.broadcastMedianMs === undefined ? '–' : r.broadcastMedianMs < 1000 ? 'yes (< 1 s)' : 'NO (< 1 s)',
+    ],
+  ];
+  return { key: 'c100k', title: `c100k: idle anywire WebSocket clients on one server process`, head: ['measure', 'value', 'target met'], rows };
+}
