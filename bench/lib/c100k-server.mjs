@@ -27,10 +27,12 @@ serve({
     return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: server.connectionCount };
   },
   connections: () => server.connectionCount,
-  broadcast({ k }) {
+  /** Sends broadcast `k`; `sendMs`: until the server has handed it to every socket (the fan-out is synchronous). */
+  async broadcast({ k }) {
     const t0 = process.hrtime.bigint();
-    server.publish('all', { k }).catch(() => {});
-    return { t0: String(t0) };
+    await server.publish('all', { k });
+    await new Promise((r) => setImmediate(r));
+    return { t0: String(t0), sendMs: Number(process.hrtime.bigint() - t0) / 1e6 };
   },
   async close() {
     await server.close();

@@ -4,6 +4,7 @@
 // an open-files limit that fits its share. Measures server RSS per connection (after a full GC),
 // the connect rate, and the time for one broadcast to reach every client. Loopback only, bounded
 // in count and time; every child is killed when the scenario ends.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { spawn } from './ipc.mjs';
 
@@ -16,18 +17,44 @@ export const C100K = {
   quick: { count: 2000, procs: 2, concurrency: 100, connectMs: 60_000, broadcasts: 2, broadcastMs: 20_000 },
 };
 
-/** Node, with `nofile` descriptors allowed when prlimit is there (else the inherited limit). */
+/** The hard open-files limit of this process tree (what a process may raise its soft limit to). */
+function hardLimit() {
+  const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
+  return out === 'unlimited' ? Infinity : Number(out) || 1024;
+}
+
+/** Whether prlimit may set `n` open files (raising the hard limit needs CAP_SYS_RESOURCE). */
+function canSet(n) {
+  return PRLIMIT !== undefined && spawnSync(PRLIMIT, [`--nofile=${n}:${n}`, 'true']).status === 0;
+}
+
+/** Node, with `nofile` descriptors allowed (through prlimit), capped at what the system permits. */
 function launcher(nofile, nodeArgs) {
-  if (!PRLIMIT) return { execArgv: nodeArgs, limited: false };
-  return { execPath: PRLIMIT, execArgv: [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs], limited: true };
+  if (!PRLIMIT) return { execArgv: nodeArgs };
+  return { execPath: PRLIMIT, execArgv: [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs] };
 }
 
 export async function runC100k({ bench, quick, count: wanted, log = console.log }) {
   const cfg = { ...(quick ? C100K.quick : C100K.full) };
   if (wanted) cfg.count = wanted;
+  const notes = [];
+  // One server process holds every connection: it needs count + a margin of descriptors.
+  const need = cfg.count + 4096;
+  let serverFiles = need;
+  if (!canSet(need)) {
+    const hard = hardLimit();
+    serverFiles = canSet(hard) ? hard : Math.min(hard, 20_000);
+    const cap = Math.max(100, serverFiles - 1024);
+    notes.push(
+      `BLOCKED at ${cfg.count.toLocaleString('en-US')}: the open-files hard limit here is ${hard.toLocaleString('en-US')} per process and ` +
+        `raising it (prlimit --nofile=${need}:${need}) is not permitted (no CAP_SYS_RESOURCE in this container), so one server ` +
+        `process can hold at most ~${cap.toLocaleString('en-US')} sockets; measured at ${cap.toLocaleString('en-US')}. ` +
+        `On a host, raise it for the server (systemd LimitNOFILE=1048576, ulimit -n, or docker --ulimit nofile=1048576:1048576).`,
+    );
+    cfg.count = Math.min(cfg.count, cap);
+  }
   // Quick mode spreads its few thousand over two addresses too, so the spreading itself is exercised.
   const addresses = Array.from({ length: Math.max(quick ? 2 : 1, Math.ceil(cfg.count / PER_ADDRESS)) }, (_, i) => `127.0.0.${i + 2}`);
-  const notes = [];
   if (!PRLIMIT) notes.push('prlimit not found: the processes keep the inherited open-files limit, which may cap the count');
   const children = [];
   const track = (c) => (children.push(c), c);
@@ -36,14 +63,14 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
   }, cfg.connectMs + cfg.broadcasts * cfg.broadcastMs + 120_000);
   hard.unref();
   try {
-    const srvLaunch = launcher(cfg.count + 4096, ['--expose-gc', '--max-old-space-size=8192']);
+    const srvLaunch = launcher(Math.min(serverFiles, cfg.count + 4096), ['--expose-gc', '--max-old-space-size=8192']);
     const srv = track(await spawn(`${bench}lib/c100k-server.mjs`, srvLaunch));
     const { url } = await srv.call('start', {});
     const base = await srv.call('mem');
     const procs = Math.min(cfg.procs, Math.max(1, Math.ceil(cfg.count / 500)));
     const share = Array.from({ length: procs }, (_, i) => Math.floor(cfg.count / procs) + (i < cfg.count % procs ? 1 : 0));
     const clients = [];
-    for (let i = 0; i < procs; i++) clients.push(track(await spawn(`${bench}lib/c100k-client.mjs`, launcher(share[i] + 1024, ['--max-old-space-size=4096']))));
+    for (let i = 0; i < procs; i++) clients.push(track(await spawn(`${bench}lib/c100k-client.mjs`, launcher(Math.min(serverFiles, share[i] + 1024), ['--max-old-space-size=4096']))));
     log(`c100k: ${cfg.count} clients from ${procs} processes over ${addresses.join(', ')} to ${url}`);
     const t0 = Date.now();
     const progress = setInterval(() => {
@@ -66,9 +93,11 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
     if (connected < cfg.count) notes.push(`${connected} of ${cfg.count} connected within ${cfg.connectMs / 1000} s`);
     const mem = await srv.call('mem', {}, 120_000);
     const times = [];
+    const sends = [];
     for (let k = 1; k <= cfg.broadcasts; k++) {
       const waits = clients.map((c) => c.call('expect', { k, timeout: cfg.broadcastMs }, cfg.broadcastMs + 5000));
-      const { t0: sent } = await srv.call('broadcast', { k });
+      const { t0: sent, sendMs } = await srv.call('broadcast', { k });
+      sends.push(sendMs);
       try {
         const got = await Promise.all(waits);
         const last = got.reduce((m, g) => (BigInt(g.last) > m ? BigInt(g.last) : m), 0n);
@@ -94,6 +123,7 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
       clientRssPerConn: clientRss.reduce((a, b) => a + b, 0) / Math.max(1, connected),
       broadcastMs: times,
       broadcastMedianMs: times.length ? times[Math.floor(times.length / 2)] : undefined,
+      serverSendMedianMs: sends.sort((a, b) => a - b)[Math.floor(sends.length / 2)],
       notes,
     };
   } finally {
@@ -118,6 +148,7 @@ export function c100kTable(r) {
       r.broadcastMedianMs === undefined ? 'not measured' : `${r.broadcastMedianMs.toFixed(0)} ms (runs: ${r.broadcastMs.map((t) => t.toFixed(0)).join(', ')})`,
       r.broadcastMedianMs === undefined ? '–' : r.broadcastMedianMs < 1000 ? 'yes (< 1 s)' : 'NO (< 1 s)',
     ],
+    ['server-side send of one broadcast (median)', r.serverSendMedianMs === undefined ? '–' : `${r.serverSendMedianMs.toFixed(0)} ms`, ''],
   ];
   return { key: 'c100k', title: `c100k: idle anywire WebSocket clients on one server process`, head: ['measure', 'value', 'target met'], rows };
 }
