@@ -13,13 +13,14 @@ import { createCoreClient, type Client } from '../core/client.js';
 import { modularSetup, type ModularSetup } from '../core/modular.js';
 import type { ClientOptions } from '../core/options.js';
 import { browserEnvironment } from './environment.js';
+import { shareEnvironment } from './share/index.js';
 
 export * from '../core/public.js';
-export type { TransportFactory } from '../adapters/types.js';
+export type { TransportFactory } from '../core/transport.js';
 export type { ModularSetup } from '../core/modular.js';
 
 /** Creates a client that can use only the transports passed in `setup`. */
 export function createClient(options: ClientOptions, setup: ModularSetup): Client {
   const { options: core, transports } = modularSetup(options, setup);
-  return createCoreClient(core, browserEnvironment(transports));
+  return createCoreClient(core, shareEnvironment(core, browserEnvironment(transports)));
 }

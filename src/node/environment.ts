@@ -1,7 +1,7 @@
 // The Node ClientEnvironment: `ws` (or the caller's WebSocket constructor) and Node's fetch. `ws`
 // is loaded on the first WebSocket the client opens, so a client on HTTP transports never loads it.
 import { createRequire } from 'node:module';
-import type { TransportFactory, WebSocketConstructor } from '../adapters/types.js';
+import type { TransportFactory, WebSocketConstructor } from '../core/transport.js';
 import type { ClientEnvironment } from '../core/client.js';
 
 type WsConstructor = new (url: string, protocols?: string | string[]) => object;

@@ -53,6 +53,8 @@ export class Session implements HubMember {
   readonly transport: TransportName;
   /** Last time anything arrived from the client (heartbeats). */
   lastSeen = Date.now();
+  /** When it opened: a live connection is closed after `maxConnectionAge`. */
+  readonly openedAt = this.lastSeen;
   private readonly subs = new Map<string, ChannelSub>();
   /** Created on the first hook call: without an `authorize` hook an idle session holds none. */
   private authz: Map<string, Promise<boolean>> | undefined;
@@ -133,7 +135,8 @@ export class Session implements HubMember {
       history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
-      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
+      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
@@ -189,6 +192,9 @@ export class Session implements HubMember {
     const payload = this.core.payloadOf(f);
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
+    }
+    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
+      return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
     }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');

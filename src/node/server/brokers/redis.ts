@@ -93,6 +93,7 @@ let ioredis: Promise<Ioredis> | undefined;
 const loadIoredis = (): Promise<Ioredis> => (ioredis ??= import('ioredis'));
 
 class RedisBroker implements Broker {
+  readonly spansServers = true;
   private readonly conns: Promise<Conns>;
   private cmd: Redis | Cluster | undefined;
   private ownCmd = true;

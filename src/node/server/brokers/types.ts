@@ -79,6 +79,12 @@ export interface Broker {
   /** False while the backing store is unreachable. */
   readonly healthy: boolean;
   /**
+   * True when several servers share this broker (Redis): a session id issued by one server must
+   * verify on the others, so the server then requires the `secret` option (the same on every
+   * server) instead of a random per-process key. Absent or false on single-process brokers.
+   */
+  readonly spansServers?: boolean;
+  /**
    * Fire-and-forget: hands `data` to the `onSignal` listeners of `topic` on every server on this
    * broker, the sender's included. Nothing is stored, retried or ordered with publishes: a server
    * not listening at that moment never sees it. Servers pass node-to-node hints this way (an SSE

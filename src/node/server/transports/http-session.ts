@@ -36,7 +36,7 @@ export class HttpSessions {
       issued = this.tokens.issue(identity, stream);
     } catch (err) {
       this.core.emit('error', err as Error);
-      throw new AnywireError('UNAUTHORIZED', (err as Error).message);
+      throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
     }
     const o = this.core.options;
     return {
