@@ -9,11 +9,11 @@
 import type { Transport, TransportHandlers, TransportName } from '../../adapters/types.js';
 import type { ClientEnvironment, LifecycleHooks } from '../../core/client.js';
 import type { Code } from '../../core/codes.js';
-import { AnywireError } from '../../core/errors.js';
+import type { AnywireError } from '../../core/errors.js';
 import type { ClientFrame, WelcomeFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
 import { Hub } from './hub.js';
-import type { ShareMessage } from './messages.js';
+import type { ShareDeps, ShareMessage } from './messages.js';
 
 /** What the group needs of the platform (the browser's, or fakes in tests). */
 export interface SharePlatform {
@@ -29,14 +29,41 @@ const groups = new Map<string, Group>();
 
 const randomId = () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
-/** This tab's group for `key`, created by its first client. */
-export function joinGroup(key: string, options: ClientOptions, env: ClientEnvironment, platform?: SharePlatform): Group {
+/** This tab's group for the client's options, created by its first client. */
+export function joinGroup(options: ClientOptions, env: ClientEnvironment, deps: ShareDeps, platform?: SharePlatform): Group {
+  const key = groupKey(options);
   let g = groups.get(key);
   if (!g || g.closed) {
-    g = new Group(key, options, env, platform ?? { locks: navigator.locks, BroadcastChannel });
+    g = new Group(key, options, env, deps, platform ?? { locks: navigator.locks, BroadcastChannel });
     groups.set(key, g);
   }
   return g;
+}
+
+/**
+ * The group's name: tabs share only with the same url, ladder, key and token identity. A static
+ * token is compared by value, a token function by its source text (tabs running the same code);
+ * an app whose tabs may hold different users with one function names the user in the key.
+ */
+export function groupKey(options: ClientOptions): string {
+  const t = options.token;
+  const token = t === undefined ? '' : typeof t === 'function' ? 'f' + String(t) : 's' + t;
+  const parts = [String(options.url).replace(/\/+$/, ''), (options.transports ?? []).join(), String(options.shareConnection), token];
+  return 'anywire-share:' + hash(JSON.stringify(parts));
+}
+
+/** cyrb53: a 53-bit string hash (not a secret: lock and channel names are the origin's only). */
+function hash(s: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 export class Group {
@@ -49,6 +76,7 @@ export class Group {
   readonly #options: ClientOptions;
   readonly #env: ClientEnvironment;
   readonly #platform: SharePlatform;
+  readonly deps: ShareDeps;
   readonly #bc: BroadcastChannel;
   readonly #links = new Map<string, Link>();
   readonly #hooks = new Set<LifecycleHooks>();
@@ -60,8 +88,9 @@ export class Group {
   #paused = false;
   readonly #unlisten: () => void;
 
-  constructor(key: string, options: ClientOptions, env: ClientEnvironment, platform: SharePlatform) {
+  constructor(key: string, options: ClientOptions, env: ClientEnvironment, deps: ShareDeps, platform: SharePlatform) {
     this.key = key;
+    this.deps = deps;
     this.#options = options;
     this.#env = env;
     this.#platform = platform;
@@ -75,11 +104,16 @@ export class Group {
     this.#elect();
   }
 
-  /** A client of this tab joins: it is poked when a hub is ready. Returns its leave function. */
-  attach(hooks: LifecycleHooks): () => void {
+  /**
+   * A client of this tab joins: it is poked when a hub is ready, and `platform` (the page's own
+   * lifecycle signals) is wired to it. Returns its leave function.
+   */
+  attach(hooks: LifecycleHooks, platform?: ClientEnvironment['lifecycle']): () => void {
     this.#users++;
     this.#hooks.add(hooks);
+    const off = platform?.(hooks);
     return () => {
+      off?.();
       if (!this.#hooks.delete(hooks)) return;
       if (--this.#users === 0) this.close();
     };
@@ -167,7 +201,7 @@ export class Group {
         id: this.tab,
         post: (m) => this.post(m),
         liveTabs: () => this.#liveTabs(),
-      });
+      }, this.deps);
       return new Promise<void>((resolve) => (this.#release = resolve));
     };
     const request = steal ? this.#platform.locks.request(this.key, { steal: true }, held) : this.#platform.locks.request(this.key, { signal: abort.signal }, held);
@@ -286,6 +320,7 @@ class Link implements Transport {
     this.#group.addLink(this);
     return new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
+      if (signal.aborted) return this.#fail('CLOSED', 'aborted');
       signal.addEventListener('abort', () => this.#fail('CLOSED', 'aborted'));
       this.#ask();
       this.#timer = setInterval(() => this.#tick(), PING_MS);
@@ -393,7 +428,7 @@ class Link implements Transport {
     const hub = this.#hub ?? this.#waiting;
     if (hub) this.#group.post({ k: 'close', link: this.id, hub, reason });
     this.#end();
-    settle.reject(new AnywireError(code, reason));
+    settle.reject(new this.#group.deps.AnywireError(code, reason));
   }
 
   #end(): void {

@@ -13,10 +13,10 @@
 // When the server connection drops, every link closes: the tabs' clients reconnect through the
 // next connection and resume from their own offsets, exactly as after any reconnect.
 import type { CloseInfo, Transport, TransportFactory, TransportName } from '../../adapters/types.js';
-import { createCoreClient, type Client, type ClientEnvironment } from '../../core/client.js';
+import type { Client, ClientEnvironment } from '../../core/client.js';
 import type { ClientFrame, ServerFrame, SubscribeFrame, SubscribedFrame, WelcomeFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
-import type { ShareMessage } from './messages.js';
+import type { ShareDeps, ShareMessage } from './messages.js';
 
 type Since = SubscribeFrame['since'];
 
@@ -84,11 +84,11 @@ export class Hub {
   #sweep: ReturnType<typeof setInterval>;
   #stopped = false;
 
-  constructor(options: ClientOptions, env: ClientEnvironment, host: HubHost) {
+  constructor(options: ClientOptions, env: ClientEnvironment, host: HubHost, deps: ShareDeps) {
     this.#host = host;
     const factories: ClientEnvironment['factories'] = {};
     for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f);
-    this.client = createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
+    this.client = deps.createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
     this.client.on('state', ({ state }) => (state === 'connected' ? this.#up() : this.#down()));
     this.client.on('transport', ({ transport }) => transport && this.client.state === 'connected' && this.#up());
     this.client.on('error', (err) => (this.#lastError = { code: err.code, reason: err.message }));

@@ -2,6 +2,8 @@
 // "One connection for all tabs"). A hub is the tab that holds the connection; a link is one
 // client's virtual transport to it (a new one for every connect attempt of that client).
 import type { TransportName } from '../../adapters/types.js';
+import type { createCoreClient } from '../../core/client.js';
+import type { AnywireError } from '../../core/errors.js';
 import type { ClientFrame, ServerFrame, WelcomeFrame } from '../../core/frames.js';
 
 export type ShareMessage =
@@ -25,3 +27,13 @@ export type ShareMessage =
   /** Liveness of the hub, asked by a link; answered from the hub's message handler, not a timer. */
   | { k: 'ping'; link: string; hub: string }
   | { k: 'pong'; link: string; hub: string };
+
+/**
+ * What the share code takes from the client core, passed in rather than imported: the module has
+ * no imports at run time, so it loads on its own (a lazy chunk, or the script tag's sibling file)
+ * without a second copy of the core.
+ */
+export interface ShareDeps {
+  createCoreClient: typeof createCoreClient;
+  AnywireError: typeof AnywireError;
+}
