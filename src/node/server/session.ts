@@ -155,6 +155,11 @@ export class Session implements HubMember {
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);
+    // A broker reads history in pages (redisBroker's historyPage): ask for the next one.
+    const last = history.messages[history.messages.length - 1];
+    if (!history.gap && last !== undefined && sub.last < history.top && !stale()) {
+      void this.subscribe({ t: 'sub', id: sub.id, ch, since: { e: sub.epoch, o: sub.last } }, true);
+    }
   }
 
   unsubscribe(channel: string): void {
