@@ -34,9 +34,10 @@ export const serveFlags = {
     type: 'string',
     value: '<address>',
     default: '127.0.0.1',
-    description: 'address to bind (0.0.0.0 or :: for every interface)',
+    description: 'address to bind; one other machines can reach needs --expose',
     check: (v) => (v.length > 0 && !/\s/.test(v) ? undefined : 'must be a host name or an IP address'),
   },
+  expose: { type: 'boolean', description: 'allow a --host other machines can reach (e.g. 0.0.0.0; see docs/security.md)' },
   path: {
     type: 'string',
     value: '<path>',

@@ -1,14 +1,21 @@
 /**
- * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire]
- * [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
+ * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--expose] [--path
+ * /anywire] [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
  * `anywire --version`. The command line is parsed (and every complaint about it worded) in
  * cli-args.ts; this file acts on it.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type ServerOptions } from './server/index.js';
-import { demoPage } from './demo.js';
-import { parseCli, RUNTIME_ERROR } from './cli-args.js';
+import { isIP } from 'node:net';
+import { createServer, memoryBroker, type ServerOptions } from './server/index.js';
+import { demoPage, demoServerOptions } from './demo.js';
+import { parseCli, RUNTIME_ERROR, USAGE_ERROR } from './cli-args.js';
+
+/** A host only this machine can reach: a non-loopback one needs --expose (see docs/security.md). */
+function loopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
 
 /** One line on stderr, then exit: 2 for a bad command line (from parseCli), 1 otherwise. */
 function fail(message: string, code = RUNTIME_ERROR): never {
@@ -35,21 +42,34 @@ async function main(argv: string[]): Promise<void> {
   }
   const { values } = request;
   const port = Number(values.port);
+  if (!loopback(values.host) && !values.expose) {
+    fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`, USAGE_ERROR);
+  }
 
   const options: ServerOptions = { path: values.path };
+  let broker: ServerOptions['broker'];
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
-    const broker = redisBroker({ url: values.redis });
-    options.broker = broker;
+    // Every server on one Redis signs session ids with one key, which never goes into Redis.
+    const secret = process.env.ANYWIRE_SECRET;
+    if (secret === undefined) fail('--redis needs ANYWIRE_SECRET in the environment (at least 32 bytes, the same on every server)');
+    options.secret = secret;
+    const redis = redisBroker({ url: values.redis });
+    broker = redis;
     // An unreachable Redis does not stop the server: it serves, reports the broker unhealthy,
     // rejects publishes with BROKER_UNAVAILABLE and recovers by itself when Redis is back.
-    broker.connected().catch((err: Error) => {
+    redis.connected().catch((err: Error) => {
       process.stderr.write(`anywire: ${err.message}; serving anyway (publishes fail with BROKER_UNAVAILABLE) and retrying\n`);
     });
   }
-  const anywire = createServer(options);
+  let anywire;
+  try {
+    anywire = createServer({ ...options, ...demoServerOptions(broker ?? memoryBroker()) });
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const page = demoPage(anywire.path);
   const http = createHttpServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') {

@@ -156,7 +156,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     };
     if (!this.ws) return reject(403, 'BAD_REQUEST', 'websocket transport is disabled');
     if (this.core.closing) return reject(503, 'SERVER_SHUTTING_DOWN', 'server is shutting down');
-    if (!originAllowed(req, this.core.options.allowedOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
+    if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.publicOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
     this.ws.upgrade(req, socket, head);
     // ws has its own error listener on the socket from here on (during its handshake and after);
     // ours would only make the socket's listeners an array for the connection's whole life.
