@@ -49,7 +49,7 @@ export const serveFlags = {
     type: 'string',
     value: '<url>',
     defaultText: 'in-memory broker',
-    description: 'redis:// or rediss:// URL of a Redis broker, to run several servers as one',
+    description: 'Redis broker (redis:// or rediss://), to run several servers as one; needs ANYWIRE_SECRET',
     check: (v) => (/^rediss?:\/\/\S+$/.test(v) ? undefined : 'must be a redis:// or rediss:// URL'),
   },
   help: { type: 'boolean', description: 'show this help' },
@@ -101,6 +101,10 @@ gracefully and exits 0.
 
 Options:
 ${rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join('\n')}
+
+Environment:
+  ANYWIRE_SECRET    with --redis: the key (at least 32 bytes, the same on every server) that
+                    signs session ids
 
 Exit status: 0 after a graceful close, 1 when the server cannot run (e.g. the port is busy),
 2 for a bad command line.
