@@ -52,4 +52,16 @@ export default defineConfig([
     noExternal: [/.*/],
     outExtension: () => ({ js: '.js' }),
   },
+  {
+    // shareConnection for the script tag: loaded by anywire.global.js only when a client asks
+    // (served as `<path>/client.share.js`). No imports at run time: the core is passed in.
+    entry: { 'anywire.global.share': 'src/browser/share/global.ts' },
+    format: ['iife'],
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    noExternal: [/.*/],
+    outExtension: () => ({ js: '.js' }),
+  },
 ]);

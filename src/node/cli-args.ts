@@ -3,7 +3,7 @@
  * one. Pure (no process, no I/O) so it is tested directly; `cli.ts` acts on the result.
  *
  * A flag is declared once, in `serveFlags`: the parser, `anywire serve --help` and the tests all
- * read that table. To add one (e.g. `--metrics`), add an entry and read `args.values.NAME`.
+ * read that table. To add one (e.g. `--metrics`), add an entry and read `request.values.NAME` in cli.ts.
  */
 
 /** One flag of `anywire serve`. */

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import type { TransportName } from '../../src/adapters/types.js';
 import { AnywireError } from '../../src/core/errors.js';
+import { PROTOCOL_VERSION } from '../../src/core/protocol.js';
 import { createServer, memoryBroker, redisBroker, type Broker } from '../../src/node/server/index.js';
 import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
 import { rawWs, within } from '../helpers/raw-ws.js';
@@ -31,7 +32,7 @@ describe('session-signing key', () => {
     expect(() => createServer({ broker })).toThrow(/secret/);
 
     const { url: base } = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), secret: SECRET });
-    const opened = await post(base, '/connect', { t: 'connect', v: 1, transport: 'polling' });
+    const opened = await post(base, '/connect', { t: 'connect', v: PROTOCOL_VERSION, transport: 'polling' });
     expect(opened.status).toBe(200);
     await post(base, '/poll', { sid: (opened.body as { sid: string }[])[0]!.sid, subs: [] });
     const r = new Redis(url);
@@ -65,7 +66,7 @@ describe('memory exhaustion by one client', () => {
   it('keeps history within maxHistoryBytes, evicting the least recently published channel, reported as a gap', async () => {
     const { server, url } = await startServer({ broker: memoryBroker({ maxHistoryBytes: 2 * 1024 * 1024 }) });
     const a = await rawWs(url);
-    a.send({ t: 'connect', v: 1 });
+    a.send({ t: 'connect', v: PROTOCOL_VERSION });
     await a.next((f) => f.t === 'welcome');
     const epochs: string[] = [];
     for (let i = 0; i < 16; i++) {
@@ -77,7 +78,7 @@ describe('memory exhaustion by one client', () => {
     for (let i = 0; i < 16; i++) for (let j = 0; j < 8; j++) await server.publish(`big-${i}`, blob);
 
     const b = await rawWs(url);
-    b.send({ t: 'connect', v: 1 });
+    b.send({ t: 'connect', v: PROTOCOL_VERSION });
     await b.next((f) => f.t === 'welcome');
     b.send({ t: 'sub', id: 1, ch: 'big-0', since: { e: epochs[0], o: 0 } });
     expect(await b.next((f) => f.t === 'subd' && f.id === 1)).toMatchObject({ gap: 'history-trimmed', r: false });
@@ -122,10 +123,10 @@ describe('client-facing error messages', () => {
     const reported: string[] = [];
     server.on('error', (e) => reported.push(e.message));
     const ws = await rawWs(url);
-    ws.send({ t: 'connect', v: 1, token: 't' });
+    ws.send({ t: 'connect', v: PROTOCOL_VERSION, token: 't' });
     const err = await ws.next((f) => f.t === 'err');
     expect(JSON.stringify(err)).not.toMatch(/db\.internal|5432|admin/);
-    const http = await post(url, '/connect', { t: 'connect', v: 1, transport: 'polling', token: 't' });
+    const http = await post(url, '/connect', { t: 'connect', v: PROTOCOL_VERSION, transport: 'polling', token: 't' });
     expect(http.status).toBe(401);
     expect(JSON.stringify(http.body)).not.toMatch(/db\.internal|5432|admin/);
     expect(reported).toEqual([detail, detail]);
@@ -140,7 +141,7 @@ describe('client-facing error messages', () => {
     const reported: string[] = [];
     server.on('error', (e) => reported.push(e.message));
     const ws = await rawWs(url);
-    ws.send({ t: 'connect', v: 1 });
+    ws.send({ t: 'connect', v: PROTOCOL_VERSION });
     await ws.next((f) => f.t === 'welcome');
     ws.send({ t: 'pub', id: 'p1', ch: 'room', d: 1 });
     ws.send({ t: 'sub', id: 1, ch: 'room' });
@@ -162,7 +163,7 @@ describe('the empty channel name', () => {
     const { url } = await server.listen(0, '127.0.0.1');
     onCleanup(() => server.close());
     const ws = await rawWs(url);
-    ws.send({ t: 'connect', v: 1 });
+    ws.send({ t: 'connect', v: PROTOCOL_VERSION });
     await ws.next((f) => f.t === 'welcome');
     ws.send({ t: 'sub', id: 1, ch: '' });
     expect(await ws.next((f) => f.id === 1)).toMatchObject({ t: 'err', code: 'BAD_REQUEST' });
@@ -202,7 +203,7 @@ describe('same-origin', () => {
     expect(await upgrade(port, { Host: self, Origin: `https://${self}` })).toBe(403);
     expect(await upgrade(port, { Host: self, Origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
     // The HTTP transports follow the same rule.
-    expect((await post(url, '/connect', { t: 'connect', v: 1, transport: 'polling' }, { Origin: `http://${evil}`, Host: evil })).status).toBe(403);
+    expect((await post(url, '/connect', { t: 'connect', v: PROTOCOL_VERSION, transport: 'polling' }, { Origin: `http://${evil}`, Host: evil })).status).toBe(403);
   });
 
   it('follows publicOrigins when a server declares them (a TLS-terminating proxy in front)', async () => {
@@ -220,7 +221,7 @@ describe('bounded reads', () => {
     const { url } = await startServer({ authenticate: () => new Promise((r) => (release = () => r({ id: 'slow' }))) });
     onCleanup(() => release?.());
     const ws = await rawWs(url);
-    ws.send({ t: 'connect', v: 1, token: 't' });
+    ws.send({ t: 'connect', v: PROTOCOL_VERSION, token: 't' });
     // 30 publishes of 60 KiB: under the old count bound of 64, near 2 MiB held for nobody.
     const blob = 'y'.repeat(60 * 1024);
     for (let i = 0; i < 30; i++) ws.send({ t: 'pub', id: `p${i}`, ch: 'room', d: blob });
@@ -249,7 +250,7 @@ describe('bounded reads', () => {
     const open = async () => {
       const a = new AbortController();
       aborts.push(a);
-      const res = await fetch(url + '/sse', { method: 'POST', body: JSON.stringify({ connect: { t: 'connect', v: 1 } }), signal: a.signal });
+      const res = await fetch(url + '/sse', { method: 'POST', body: JSON.stringify({ connect: { t: 'connect', v: PROTOCOL_VERSION } }), signal: a.signal });
       return res.status;
     };
     expect(await open()).toBe(200);

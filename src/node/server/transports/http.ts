@@ -55,7 +55,7 @@ export class HttpHandler {
 
   /** `sub` is the request path below the server's path, e.g. '/client.js'. */
   handle(req: IncomingMessage, res: ServerResponse, sub: string): void {
-    if ((sub === '/client.js' || sub === '/client.js.map') && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (/^\/client(\.share)?\.js(\.map)?$/.test(sub) && (req.method === 'GET' || req.method === 'HEAD')) {
       return serveClientBundle(req, res, sub);
     }
     const cors = corsHeaders(req, this.core.options.allowedOrigins, this.core.options.publicOrigins);
