@@ -11,6 +11,11 @@ export interface Runtime {
   WebSocket?: WebSocketConstructor | undefined;
   /** A WHATWG fetch. */
   fetch?: typeof fetch | undefined;
+  /**
+   * The platform's report of an application error (the browser's `reportError`); without it, a
+   * throw of app code nobody hears on the `error` event is rethrown asynchronously.
+   */
+  reportError?: ((error: unknown) => void) | undefined;
 }
 
 export interface WebSocketLike {
