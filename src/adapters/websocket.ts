@@ -5,7 +5,7 @@ import { batchText, binaryFrame, checkFrames, encodeBinary, expired, readFrames,
 import type { Transport, TransportContext, TransportFactory, TransportHandlers, WebSocketLike } from '../core/transport.js';
 
 /** `http(s)://host/path` → `ws(s)://host/path`. */
-export function toWebSocketUrl(url: string): string {
+function toWebSocketUrl(url: string): string {
   return url.replace(/^http(s?):\/\//i, 'ws$1://');
 }
 

@@ -87,8 +87,12 @@ export interface Transport {
   close(): void;
 }
 
-/** A transport factory, passed to `createClient` by the entry point (tree-shakeable). */
+/**
+ * A transport factory, passed to `createClient` by the entry point (tree-shakeable). Opaque in the
+ * published types: apps pass the ones `anywire/transports/*` export, they do not write their own.
+ */
 export interface TransportFactory {
   readonly name: TransportName;
+  /** @internal */
   create(context: TransportContext): Transport;
 }
