@@ -137,7 +137,8 @@ const rule = /* @__NO_SIDE_EFFECTS__ */ <M extends object>(check: Check, meta: M
 const int = /* @__NO_SIDE_EFFECTS__ */ (min: number) => rule((v) => isInt(v, min), { k: 'int', min } as const);
 const str = /* @__NO_SIDE_EFFECTS__ */ (min: 0 | 1, max: number) => rule((v) => isText(v, min, max), { k: 'str', min, max } as const);
 const lit = /* @__NO_SIDE_EFFECTS__ */ (v: string | number | boolean) => rule((x) => x === v, { k: 'lit', v } as const);
-const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } => rule((v) => v === undefined || f(v), { ...f, o: true as const });
+const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } =>
+  rule((v) => v === undefined || f(v), { ...f, o: true as const });
 const ch = rule((v) => isChannel(v), { k: 'ch' } as const);
 const offset = int(0);
 const id = str(1, MAX_ID);
@@ -186,10 +187,10 @@ function failing(shape: Readonly<Record<string, Field>>, v: Record<string, unkno
 export const frameCheck =
   /* @__NO_SIDE_EFFECTS__ */
   (grammar: Readonly<Record<string, Readonly<Record<string, Field>>>>) =>
-  (v: unknown): string | undefined => {
-    const t = isRecord(v) ? v.t : undefined;
-    const shape = typeof t === 'string' && Object.hasOwn(grammar, t) ? grammar[t] : undefined;
-    if (!shape) return 'unknown frame type';
-    const bad = failing(shape, v as Record<string, unknown>);
-    return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
-  };
+    (v: unknown): string | undefined => {
+      const t = isRecord(v) ? v.t : undefined;
+      const shape = typeof t === 'string' && Object.hasOwn(grammar, t) ? grammar[t] : undefined;
+      if (!shape) return 'unknown frame type';
+      const bad = failing(shape, v as Record<string, unknown>);
+      return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
+    };
