@@ -10,13 +10,13 @@ import type { Code } from './codes.js';
 import { AnywireError } from './errors.js';
 import type { ClientFrame, ErrorFrame, GapReason, MessageFrame, SubscribedFrame } from './grammar.js';
 import type { MessageHandler, Report, Sub } from './subscription.js';
-import type { CursorEntry } from './transport.js';
+import type { ChannelPosition } from './transport.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Sub<any>;
 
 /** Recovery position and subscribers of one channel. */
-interface ChannelRecord {
+interface ChannelRecord extends ChannelPosition {
   name: string;
   subs: Set<AnySub>;
   epoch?: string | undefined;
@@ -82,16 +82,9 @@ export class Channels {
     return [...this.#records.values()].map((rec) => this.#subFrame(rec));
   }
 
-  /** Every channel's subscription and position, for the HTTP transports' requests. */
-  cursor(): CursorEntry[] {
-    const out: CursorEntry[] = [];
-    for (const rec of this.#records.values()) {
-      const e: CursorEntry = { id: rec.subId, ch: rec.name };
-      if (rec.epoch !== undefined && rec.offset !== undefined) e.since = { e: rec.epoch, o: rec.offset };
-      if (rec.confirmed) e.q = true;
-      out.push(e);
-    }
-    return out;
+  /** Every channel's subscription and position, read by the HTTP transports (`cursorOf`). */
+  positions(): Iterable<ChannelPosition> {
+    return this.#records.values();
   }
 
   /** The link is gone: every subscription waits for the next one (and no retry timer runs). */

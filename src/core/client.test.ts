@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Transport, TransportContext, TransportFactory, TransportHandlers, TransportName } from './transport.js';
 import { createCoreClient, type Client } from './client.js';
 import { AnywireError } from './errors.js';
+import { cursorOf } from './transport.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
 import type { ClientOptions } from './options.js';
 
@@ -802,5 +803,27 @@ describe('liveness per transport and the bounded outbox', () => {
     expect(await p).toMatchObject({ code: 'TIMEOUT' });
     await c.connect();
     expect(net.current.sentOf('pub')).toEqual([]);
+  });
+});
+
+describe('positions for the HTTP transports', () => {
+  it('the transport reads the live positions of the one owner; cursorOf makes them cursor entries', async () => {
+    const c = makeClient();
+    await c.connect();
+    c.subscribe('a');
+    c.subscribe('b');
+    const positions = net.current.ctx.positions!;
+    const idOf = (ch: string) => net.current.sentOf('sub').filter((f) => f.ch === ch).pop()!.id;
+    expect(cursorOf(positions())).toEqual([
+      { id: idOf('a'), ch: 'a' },
+      { id: idOf('b'), ch: 'b' },
+    ]);
+    confirm('a', { e: 'ep', o: 4 }, msg('a', 5));
+    expect(cursorOf(positions())).toEqual([
+      { id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 }, q: true },
+      { id: idOf('b'), ch: 'b' },
+    ]);
+    net.current.drop();
+    expect(cursorOf(positions())[0]).toEqual({ id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 } });
   });
 });

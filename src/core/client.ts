@@ -309,7 +309,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
       runtime: this.#env.runtime,
       token,
       pollInterval: this.#opts.pollInterval,
-      cursor: () => this.#channels.cursor(),
+      positions: () => this.#channels.positions(),
     });
     return openLink(transport, ++this.#gen, token, this.#opts.connectTimeout, signal, {
       frames: (link, frames) => {
