@@ -1,6 +1,7 @@
 // ESLint 9 flat config with typescript-eslint 8: the recommended rules of both, over src/, test/
-// and bench/ (not dist/). Run with `npm run lint`.
+// and bench/ (not dist/), and the rules of hooks for anywire/react. Run with `npm run lint`.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -65,6 +66,12 @@ export default tseslint.config(
     // TypeScript checks names itself (and knows the DOM and Node types); no-undef only misfires.
     files: ['**/*.ts'],
     rules: { 'no-undef': 'off' },
+  },
+  {
+    // anywire/react: the rules of hooks.
+    files: ['src/react/**', 'test/**/*.tsx', 'examples/**'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
   },
   {
     // Code run in the page by page.evaluate() reads the test's globals off `window`.

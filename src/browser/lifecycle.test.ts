@@ -25,7 +25,7 @@ class FakeTransport implements Transport {
   send(frames: ClientFrame[]): void {
     this.sent.push(...frames);
     for (const f of frames) {
-      if (f.t === 'connect') queueMicrotask(() => this.handlers?.onFrames([{ t: 'welcome', v: 1, sid: 's', hb: this.hb, max: 65536 }]));
+      if (f.t === 'connect') queueMicrotask(() => this.handlers?.onFrames([{ t: 'welcome', v: 2, sid: 's', hb: this.hb, max: 65536 }]));
     }
   }
   close(): void {

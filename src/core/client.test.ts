@@ -7,7 +7,7 @@ import { cursorOf } from './transport.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
 import type { ClientOptions } from './options.js';
 
-const welcome: ServerFrame = { t: 'welcome', v: 1, sid: 'session-1', hb: 25_000, max: 1024 };
+const welcome: ServerFrame = { t: 'welcome', v: 2, sid: 'session-1', hb: 25_000, max: 1024 };
 
 class FakeTransport implements Transport {
   readonly name: TransportName;
@@ -130,7 +130,7 @@ describe('handshake', () => {
     c.on('transport', (e) => transports.push(e.transport));
     expect(c.state).toBe('disconnected');
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 'secret' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 'secret' });
     expect(net.current.ctx.url).toBe('http://fake.test/anywire');
     expect(c.state).toBe('connected');
     expect(c.transport).toBe('websocket');
@@ -145,17 +145,17 @@ describe('handshake', () => {
     let n = 0;
     const c = makeClient({ token: async () => `t${++n}` });
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 't1' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 't1' });
     net.current.drop();
     await vi.waitFor(() => expect(c.state).toBe('connected'));
     expect(net.transports).toHaveLength(2);
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 't2' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 't2' });
   });
 
   it('omits the token when there is none', async () => {
     const c = makeClient();
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1 });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2 });
   });
 
   it('rejects connect() with UNAUTHORIZED and stops when a static token is refused', async () => {

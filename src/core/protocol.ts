@@ -2,7 +2,7 @@
 // grammar in grammar.ts, the server's schemas and HTTP bodies, the decoders).
 
 /** Protocol version carried by `connect` and `welcome`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Channel names: 1–200 characters of letters, digits and `_ - . : @ /`. */
 export const CHANNEL_PATTERN = /^[\w\-.:@/]{1,200}$/;
