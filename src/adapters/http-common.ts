@@ -3,8 +3,9 @@
 // carries (read from the core's Channels, never kept here), and the mapping of HTTP failures to a
 // close. The server keeps a session between requests, rebuilt from the cursor when a request lands
 // on a node without it (docs/protocol.md).
-import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { encodeText, expired, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import { errorMessage } from '../core/errors.js';
+import { cursorOf } from '../core/transport.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
 /** A request that failed; `info` is what the transport reports through `onClose`. */
@@ -214,7 +215,7 @@ export abstract class HttpTransportBase {
 
   /** The body of a downstream request: the session and the whole cursor. */
   protected cursorBody(): string {
-    return `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(this.ctx.cursor?.() ?? [])}}`;
+    return `{"sid":${JSON.stringify(this.sid)},"subs":${JSON.stringify(cursorOf(this.ctx.positions?.() ?? []))}}`;
   }
 
   /** Request timeout after the handshake: two heartbeats and a second of slack. */
@@ -261,6 +262,10 @@ export abstract class HttpTransportBase {
         let changes = false;
         while (this.#outbox.length) {
           const f = this.#outbox[0]!;
+          if (expired.has(f)) {
+            this.#outbox.shift(); // its publish already rejected with TIMEOUT
+            continue;
+          }
           changes ||= f.t === 'sub' || f.t === 'unsub';
           const text = encodeText(f);
           if (parts.length && size + text.length > maxPostChars) break;
@@ -268,6 +273,7 @@ export abstract class HttpTransportBase {
           size += text.length;
           this.#outbox.shift();
         }
+        if (!parts.length) break;
         const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
         this.posted = Date.now();
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });

@@ -18,8 +18,10 @@ export interface Harness {
 }
 
 export async function openTransport(factory: TransportFactory, options: { pollInterval?: number; cursor?: () => CursorEntry[] } = {}): Promise<Harness> {
+  const cursor = options.cursor;
   const transport = factory.create({
-    cursor: options.cursor,
+    // The core's positions, as cursor entries say them (the adapter turns them back with cursorOf).
+    positions: cursor && (() => cursor().map((e) => ({ name: e.ch, subId: e.id, epoch: e.since?.e, offset: e.since?.o, confirmed: e.q === true }))),
     url: base,
     // Looked up at call time, so msw's interception of the global fetch applies.
     runtime: { fetch: (input, init) => fetch(input, init) },

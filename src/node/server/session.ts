@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
-import type { BrokerMessage, Payload } from './brokers/types.js';
+import type { HistoryResult, Payload } from './brokers/types.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
@@ -239,7 +239,7 @@ export class Session implements HubMember {
    * Subscribes from `since` (replaying history) or from now. With `quiet`, the confirmation frame
    * is left out unless there is a gap to report (HTTP cursors re-subscribe confirmed entries).
    */
-  async subscribe(f: SubscribeFrame, quiet = false): Promise<void> {
+  async subscribe(f: SubscribeFrame, quiet = false, keep = false): Promise<void> {
     const ch = f.ch;
     const max = this.core.options.maxSubscriptions;
     if (!this.subs.has(ch) && this.subs.size >= max) {
@@ -250,7 +250,9 @@ export class Session implements HubMember {
     const sub: ChannelSub = { id: f.id, epoch: '', last: 0, answered: -1, subdSent: false, pending: [], stale: false };
     const previous = this.subs.get(ch);
     this.subs.set(ch, sub);
-    if (previous) this.sink.drop?.(ch); // what was queued for the replaced subscription: history replays it
+    // What was queued for a replaced subscription goes (history replays it from the new position),
+    // unless it resumes where that one stopped (`keep`: a hole in the live stream, a refill).
+    if (previous && !keep) this.sink.drop?.(ch);
     const stale = () => this.destroyed || this.subs.get(ch) !== sub;
     const allowed = this.allowed(ch, 'subscribe');
     if (allowed !== ALLOWED && !(await allowed)) {
@@ -280,12 +282,15 @@ export class Session implements HubMember {
     } else {
       sub.subdSent = true; // the client holds the confirmation already
     }
-    this.replay(sub, history.messages);
+    this.replay(ch, sub, history);
   }
 
-  /** Writes replayed messages after `sub.last`, then the live ones held meanwhile; stops where the sink is full. */
-  private replay(sub: ChannelSub, messages: readonly BrokerMessage[]): void {
-    for (const m of messages) {
+  /**
+   * Writes replayed messages after `sub.last`, then the live ones held meanwhile; stops where the
+   * sink is full. A broker reads history in pages (redisBroker's historyPage): the next page follows.
+   */
+  private replay(ch: string, sub: ChannelSub, history: HistoryResult): void {
+    for (const m of history.messages) {
       if (sub.stale) break;
       if (m.offset <= sub.last) continue;
       sub.last = m.offset;
@@ -294,6 +299,10 @@ export class Session implements HubMember {
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);
+    const last = history.messages[history.messages.length - 1];
+    if (!history.gap && last !== undefined && sub.last < history.top && !sub.stale && !this.destroyed && this.subs.get(ch) === sub) {
+      void this.refill(ch, sub);
+    }
   }
 
   /** The downstream has room again: subscriptions it refused continue from history, a page at a time. */
@@ -317,10 +326,10 @@ export class Session implements HubMember {
     if (!history || history.gap) {
       // Not covered (or the broker is down): a quiet resubscribe from here reports the gap or the error.
       sub.pending = null;
-      void this.subscribe({ t: 'sub', id: sub.id, ch, since: { e: sub.epoch, o: sub.last } }, true);
+      void this.subscribe({ t: 'sub', id: sub.id, ch, since: { e: sub.epoch, o: sub.last } }, true, true);
       return;
     }
-    this.replay(sub, history.messages);
+    this.replay(ch, sub, history);
   }
 
   unsubscribe(channel: string): void {
@@ -382,7 +391,7 @@ export class Session implements HubMember {
     if (m.epoch !== sub.epoch || m.offset > sub.last + 1) {
       // The broker's stream jumped (a new epoch after a lost history, or a hole it could not
       // fill): resubscribe from this client's position, which fills the hole or reports the gap.
-      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, true);
+      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, true, true);
       return;
     }
     sub.last = m.offset;
@@ -408,10 +417,6 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.reply({ t: 'err', code: payload.code, msg: payload.message, id: f.id, ch: f.ch });
     }
-    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
-      const msg = `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`;
-      return this.reply({ t: 'err', code: 'RATE_LIMITED', msg, id: f.id, ch: f.ch });
-    }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -425,6 +430,11 @@ export class Session implements HubMember {
   }
 
   private store(f: PublishFrame, payload: Payload): void {
+    // After authorisation: a refused publish neither spends the quota nor makes its channel known.
+    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
+      const msg = `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`;
+      return this.reply({ t: 'err', code: 'RATE_LIMITED', msg, id: f.id, ch: f.ch });
+    }
     this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
       (r) => this.reply({ t: 'ack', id: f.id, o: r.offset }),
       (err: { code?: Code; message: string }) =>

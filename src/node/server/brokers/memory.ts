@@ -62,7 +62,9 @@ class MemoryBroker implements Broker {
     this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
     this.metaTtl = options.metaTtl ?? 86_400_000;
     this.maxIdle = options.maxIdleChannels ?? 100_000;
-    this.budget = new HistoryBudget(options.maxHistoryBytes ?? 128 * 1024 * 1024);
+    const budget = options.maxHistoryBytes ?? 128 * 1024 * 1024;
+    if (!(budget > 0)) throw new Error(`memoryBroker: maxHistoryBytes must be a number above 0, got ${String(budget)}`);
+    this.budget = new HistoryBudget(budget);
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
