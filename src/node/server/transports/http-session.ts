@@ -27,6 +27,8 @@ export class HttpSessions {
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
     this.liveness = new SseLiveness(core.broker, core.options.heartbeatInterval, (id) => this.credit(id));
+    // Listening from the start: a signal sent before this node listens is lost (signals are never stored).
+    if (core.options.transports.some((t) => t !== 'websocket')) this.listen();
   }
 
   /** Starts listening to the other nodes' signals (once; again after a failure). */
@@ -35,7 +37,7 @@ export class HttpSessions {
     const broker = this.core.broker;
     if (this.listening || !broker.onSignal) return;
     this.listening = true;
-    broker
+    this.signalsReady = broker
       .onSignal(changes, (data) => {
         let m: { i?: unknown; f?: unknown; c?: unknown };
         try {
@@ -53,6 +55,9 @@ export class HttpSessions {
       });
   }
 
+  /** Resolves once this node hears subscription changes sent from other nodes (or listening failed). */
+  private signalsReady: Promise<void> | undefined;
+
   /**
    * Authenticates a handshake and creates its session (registered and announced): the session and
    * the welcome frame. Rejects with an AnywireError.
@@ -66,6 +71,9 @@ export class HttpSessions {
       this.core.emit('error', err as Error);
       throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
     }
+    // Before the client can send a subscription change that lands elsewhere, this node listens for it.
+    this.listen();
+    await this.signalsReady;
     const session = this.build(issued.claims, transport);
     if (!this.core.register(session, true)) {
       throw new AnywireError('LIMIT_EXCEEDED', `the server holds ${this.core.options.maxSessions} sessions`);
