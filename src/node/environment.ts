@@ -1,9 +1,19 @@
-// The Node ClientEnvironment: `ws` (or the caller's WebSocket constructor) and Node's fetch.
-import WebSocket from 'ws';
+// The Node ClientEnvironment: `ws` (or the caller's WebSocket constructor) and Node's fetch. `ws`
+// is loaded on the first WebSocket the client opens, so a client on HTTP transports never loads it.
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
 import type { TransportFactory, WebSocketConstructor, WebSocketLike } from '../core/transport.js';
 import type { ClientEnvironment } from '../core/client.js';
 
 type WsSocket = WebSocket & WebSocketLike;
+type WsConstructor = new (url: string, protocols?: string | string[]) => object;
+let ws: WsConstructor | undefined;
+
+/** Constructs a `ws` WebSocket, requiring the package the first time. */
+function LazyWebSocket(url: string, protocols?: string | string[]): object {
+  ws ??= createRequire(import.meta.url)('ws') as WsConstructor;
+  return new ws(url, protocols);
+}
 
 /**
  * A `ws` socket seen through the WHATWG shape the adapter uses, but with messages taken from ws's
@@ -63,11 +73,14 @@ class NodeSocket implements WebSocketLike {
   }
 }
 
-/** A constructor whose sockets are NodeSocket wrappers when they are `ws` sockets (an EventEmitter). */
+/**
+ * A constructor whose sockets are NodeSocket wrappers when they are `ws` sockets (an EventEmitter
+ * with `ping`: the default, or a subclass of `ws` the app passes); any other constructor's as is.
+ */
 function fastMessages(Ctor: new (url: string, protocols?: string | string[]) => unknown): WebSocketConstructor {
   return function (url: string, protocols?: string | string[]) {
-    const ws = new Ctor(url, protocols) as WsSocket;
-    return typeof (ws as { on?: unknown }).on === 'function' && ws instanceof WebSocket ? new NodeSocket(ws) : ws;
+    const s = new Ctor(url, protocols) as WsSocket;
+    return typeof s.on === 'function' && typeof s.ping === 'function' ? new NodeSocket(s) : s;
   } as unknown as WebSocketConstructor;
 }
 
@@ -76,7 +89,7 @@ export function nodeEnvironment(
   CustomWebSocket: (new (url: string, protocols?: string | string[]) => unknown) | undefined,
 ): ClientEnvironment {
   const env: ClientEnvironment = {
-    runtime: { WebSocket: fastMessages(CustomWebSocket ?? WebSocket), fetch: globalThis.fetch },
+    runtime: { WebSocket: fastMessages(CustomWebSocket ?? (LazyWebSocket as unknown as WsConstructor)), fetch: globalThis.fetch },
     factories: {},
   };
   for (const t of transports) env.factories[t.name] = t;
