@@ -6,14 +6,15 @@ import type { TransportFactory, WebSocketConstructor, WebSocketLike } from '../c
 import type { ClientEnvironment } from '../core/client.js';
 
 type WsSocket = WebSocket & WebSocketLike;
-type WsConstructor = new (url: string, protocols?: string | string[]) => object;
-let ws: WsConstructor | undefined;
+type WsConstructor = typeof WebSocket;
+let wsModule: WsConstructor | undefined;
+/** The `ws` package, required the first time a socket needs it. */
+const loadWs = (): WsConstructor => (wsModule ??= createRequire(import.meta.url)('ws') as WsConstructor);
 
-/** Constructs a `ws` WebSocket, requiring the package the first time. */
-function LazyWebSocket(url: string, protocols?: string | string[]): object {
-  ws ??= createRequire(import.meta.url)('ws') as WsConstructor;
-  return new ws(url, protocols);
-}
+/** Constructs a `ws` WebSocket (called with `new`, it returns the ws socket), loading the package the first time. */
+const LazyWebSocket = function (url: string, protocols?: string | string[]): object {
+  return new (loadWs())(url, protocols);
+} as unknown as new (url: string, protocols?: string | string[]) => unknown;
 
 /**
  * A `ws` socket seen through the WHATWG shape the adapter uses, but with messages taken from ws's
@@ -73,14 +74,12 @@ class NodeSocket implements WebSocketLike {
   }
 }
 
-/**
- * A constructor whose sockets are NodeSocket wrappers when they are `ws` sockets (an EventEmitter
- * with `ping`: the default, or a subclass of `ws` the app passes); any other constructor's as is.
- */
+/** A constructor whose sockets are NodeSocket wrappers when they are `ws` sockets (an EventEmitter). */
 function fastMessages(Ctor: new (url: string, protocols?: string | string[]) => unknown): WebSocketConstructor {
   return function (url: string, protocols?: string | string[]) {
-    const s = new Ctor(url, protocols) as WsSocket;
-    return typeof s.on === 'function' && typeof s.ping === 'function' ? new NodeSocket(s) : s;
+    const ws = new Ctor(url, protocols) as WsSocket;
+    // Only a socket with ws's `on` can be a ws one; then ws is loaded already (the caller's subclass).
+    return typeof (ws as { on?: unknown }).on === 'function' && ws instanceof loadWs() ? new NodeSocket(ws) : ws;
   } as unknown as WebSocketConstructor;
 }
 
@@ -89,7 +88,7 @@ export function nodeEnvironment(
   CustomWebSocket: (new (url: string, protocols?: string | string[]) => unknown) | undefined,
 ): ClientEnvironment {
   const env: ClientEnvironment = {
-    runtime: { WebSocket: fastMessages(CustomWebSocket ?? (LazyWebSocket as unknown as WsConstructor)), fetch: globalThis.fetch },
+    runtime: { WebSocket: fastMessages(CustomWebSocket ?? LazyWebSocket), fetch: globalThis.fetch },
     factories: {},
   };
   for (const t of transports) env.factories[t.name] = t;
