@@ -27,19 +27,20 @@ export interface RedisBrokerOptions {
   /**
    * Redis Cluster start-up nodes (URLs like 'redis://10.0.0.1:6379', or { host, port }); any few
    * of the cluster's nodes will do. Live fan-out then uses sharded pub/sub (Redis 7 or newer).
+   * Default: none (a single Redis at `url`).
    */
   cluster?: (string | { host: string; port: number })[];
-  /** Extra ioredis Cluster options (scaleReads, natMap, …); `redisOptions` apply to every node. */
+  /** Extra ioredis Cluster options (scaleReads, natMap, …); `redisOptions` apply to every node. Default: none. */
   clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
   /**
    * An ioredis client to use for commands instead of connecting to `url`; the broker duplicates it
    * for its subscriber connection and leaves the client open on `close()`. Give it
-   * `enableOfflineQueue: false` so commands fail fast during an outage.
+   * `enableOfflineQueue: false` so commands fail fast during an outage. Default: none (connect to `url`).
    */
   client?: Redis;
   /**
    * Extra ioredis options for the connections the broker creates (retryStrategy, tls, …; Sentinel:
-   * `{ sentinels: [{ host, port }], name: 'mymaster' }`).
+   * `{ sentinels: [{ host, port }], name: 'mymaster' }`). Default: none.
    */
   redisOptions?: Omit<RedisOptions, 'replyMapping' | 'protocol'>;
   /** Prefix of every key and pub/sub channel the broker uses. Default: 'anywire:'. */
