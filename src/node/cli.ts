@@ -1,13 +1,13 @@
 /**
  * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire]
- * [--redis URL]` starts a standalone server with the demo chat at `/`.
+ * [--redis URL] [--metrics]` starts a standalone server with the demo chat at `/`.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createServer, type ServerOptions } from './server/index.js';
 import { demoPage } from './demo.js';
 
-const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire] [--redis URL]';
+const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire] [--redis URL] [--metrics]';
 
 function fail(message: string): never {
   process.stderr.write(`anywire: ${message}\n`);
@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         path: { type: 'string', default: '/anywire' },
         redis: { type: 'string' },
+        metrics: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -42,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0–65535, got "${values.port}"`);
   if (!values.path.startsWith('/')) fail(`--path must start with "/", got "${values.path}"`);
 
-  const options: ServerOptions = { path: values.path };
+  // --metrics: Prometheus text at <path>/metrics (<path>/health is always there).
+  const options: ServerOptions = { path: values.path, metrics: values.metrics === true };
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;

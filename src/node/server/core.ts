@@ -8,6 +8,7 @@ import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
 import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
 import { Hub } from './hub.js';
+import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
 import type { Session } from './session.js';
@@ -25,6 +26,8 @@ export interface ServerEvents {
 
 export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
+  /** Counters behind `server.stats()` and `server.metrics()` (metrics.ts). */
+  readonly metrics: Metrics;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
   closing = false;
@@ -44,6 +47,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
+    this.metrics = new Metrics(2 * options.heartbeatInterval);
+    this.on('connection', (e) => this.metrics.opened[e.transport]++);
   }
 
   /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */
@@ -54,9 +59,13 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     try {
       identity = await hook({ token, request });
     } catch (cause) {
+      this.metrics.refuse('UNAUTHORIZED');
       throw new AnywireError('UNAUTHORIZED', (cause as Error)?.message || 'authentication failed', { cause });
     }
-    if (identity === null || identity === undefined) throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    if (identity === null || identity === undefined) {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    }
     return identity;
   }
 
@@ -126,7 +135,9 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     const own = data instanceof Uint8Array ? new Uint8Array(data) : data instanceof ArrayBuffer ? data.slice(0) : data;
     const payload = this.payload(own);
     if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
-    return this.publishPayload(channel, payload);
+    const r = await this.publishPayload(channel, payload);
+    this.metrics.in.server++;
+    return r;
   }
 
   encode(m: BrokerMessage): Outgoing {
@@ -158,7 +169,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     this.wheel = setInterval(() => {
       const now = Date.now();
       for (const s of this.slots[this.turn++ % wheelSlots]!) {
-        if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        if (now - s.lastSeen > 2 * hb) {
+          this.metrics.refuse('TIMEOUT');
+          s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        }
         else s.sink.heartbeat();
       }
     }, hb / wheelSlots);

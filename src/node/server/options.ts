@@ -55,6 +55,11 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** Reconnect delay hint sent to clients by `close()`, in ms. Default: 1000. */
   shutdownRetryAfter?: number;
+  /**
+   * Serve `GET <path>/metrics` (Prometheus text exposition of `server.metrics()`). `<path>/health`
+   * is always served. Default: false.
+   */
+  metrics?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -74,6 +79,7 @@ export interface ResolvedServerOptions {
   authCacheTtl: number;
   handshakeTimeout: number;
   shutdownRetryAfter: number;
+  metrics: boolean;
 }
 
 export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
@@ -95,5 +101,6 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authCacheTtl: o.authCacheTtl ?? 60_000,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
+    metrics: o.metrics ?? false,
   };
 }

@@ -122,6 +122,7 @@ export class Session implements HubMember {
     for (const m of history.messages) {
       if (m.offset <= sub.last) continue;
       sub.last = m.offset;
+      this.core.metrics.out++;
       this.sink.message(this.core.encode(m));
     }
     const pending = sub.pending!;
@@ -150,6 +151,7 @@ export class Session implements HubMember {
       return;
     }
     sub.last = m.offset;
+    this.core.metrics.out++;
     this.sink.message(m);
   }
 
@@ -178,7 +180,10 @@ export class Session implements HubMember {
 
   private store(f: PublishFrame, payload: Payload): void {
     this.core.publishPayload(f.ch, payload, f.id).then(
-      (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
+      (r) => {
+        this.core.metrics.in[this.transport]++;
+        this.sink.frame({ t: 'ack', id: f.id, o: r.offset });
+      },
       (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
     );
   }
@@ -205,6 +210,7 @@ export class Session implements HubMember {
     }
     if (++this.windowCount <= limit) return false;
     const retry = 1000 - (now - this.windowStart);
+    this.core.metrics.refuse('RATE_LIMITED');
     if (f.t === 'pub' || f.t === 'sub') {
       this.sink.frame({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry });
     }
@@ -213,6 +219,7 @@ export class Session implements HubMember {
 
   private error(code: Code, msg: string, id?: string | number, ch?: string): void {
     if (this.destroyed) return;
+    this.core.metrics.refuse(code);
     const frame: Record<string, unknown> = { t: 'err', code, msg };
     if (id !== undefined) frame.id = id;
     if (ch !== undefined) frame.ch = ch;

@@ -72,6 +72,7 @@ export class HttpSessions {
   /** The claims of a valid session id, or undefined after answering 401 SESSION_INVALID. */
   verify(sid: string, res: ServerResponse, cors: Record<string, string>): SessionClaims | undefined {
     const claims = this.tokens.verify(sid);
+    if (!claims) this.core.metrics.refuse('SESSION_INVALID');
     if (!claims) sendJson(res, 401, { code: 'SESSION_INVALID', message: 'unknown, expired or forged session id: connect again' }, cors);
     return claims;
   }

@@ -47,6 +47,7 @@ export class PollingHandler {
     }
     const { claims, welcome } = opened;
     sendFrames(res, JSON.stringify([welcome]), cors);
+    this.core.metrics.heard(claims.id, transport);
     this.core.emit('connection', { id: claims.id, identity: claims.identity, transport });
   }
 
@@ -57,6 +58,7 @@ export class PollingHandler {
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
     const o = this.core.options;
+    this.core.metrics.heard(claims.id, hold ? 'long-polling' : 'polling');
     const sink = new CollectSink(o.maxBufferedBytes);
     const session = this.sessions.session(claims, sink, hold ? 'long-polling' : 'polling');
     let done = false;
@@ -122,7 +124,8 @@ export class PollingHandler {
     }
     const sink = new CollectSink(Infinity);
     for (const r of replies) sink.frame(r);
-    const session: Session = this.sessions.session(claims, sink, 'polling');
+    const transport = claims.stream ? 'sse' : this.core.metrics.transportOf(claims.id) === 'long-polling' ? 'long-polling' : 'polling';
+    const session: Session = this.sessions.session(claims, sink, transport);
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Each pub gets one answer (ack, or err when refused or rate limited); none may be missing for long.
     const answered =
@@ -149,6 +152,7 @@ export class PollingHandler {
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
     this.held.get(claims.id)?.finish();
+    this.core.metrics.forget(claims.id);
     res.writeHead(204, cors).end();
     this.core.emit('disconnect', { id: claims.id, reason: 'closed by client' });
   }
