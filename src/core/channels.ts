@@ -5,6 +5,7 @@ import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
+import { check } from './schema.js';
 import type { MessageHandler, Subscription } from './subscription.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
@@ -89,7 +90,10 @@ export class Channels {
     for (const sub of rec.subs) {
       if (!sub.handler) continue;
       try {
-        (sub.handler as MessageHandler<unknown>)(data, meta);
+        // A schema's failure is the subscription's `error`; the offset moved on all the same: no gap.
+        const c = sub.schema ? check(sub.schema, data, f.ch) : { value: data };
+        if (c.error) sub.emit('error', new AnywireError('BAD_REQUEST', c.error));
+        else (sub.handler as MessageHandler<unknown>)(c.value, meta);
       } catch (cause) {
         this.#host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
       }

@@ -15,7 +15,9 @@ import {
   type ErrorFrame,
   type ServerFrame,
 } from './frames.js';
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ClientOptions, type PublishOptions, type ResolvedOptions, type SubscribeOptions } from './options.js';
+import { check } from './schema.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { Publisher } from './publisher.js';
 import { canTransition, type ClientState } from './state.js';
 import { Subscription, type MessageHandler } from './subscription.js';
@@ -136,8 +138,15 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub));
+  /** With a `schema`, the handler receives (and is typed by) the schema's output; see SubscribeOptions. */
+  subscribe<S extends StandardSchemaV1>(
+    channel: string,
+    handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
+    options: SubscribeOptions<S> & { schema: S },
+  ): Subscription<StandardSchemaV1.InferOutput<S>>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions<never>): Subscription<T>;
+  subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
+    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options?.schema);
     if (!isChannel(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
@@ -147,8 +156,17 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /** Resolves with the message's offset on the server's ack; queued while disconnected. */
-  publish(channel: string, data: unknown): Promise<{ offset: number }> {
+  publish<S extends StandardSchemaV1>(
+    channel: string,
+    data: StandardSchemaV1.InferInput<S>,
+    options: PublishOptions<S> & { schema: S },
+  ): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<{ offset: number }> {
     if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    // Checked before it leaves; what is sent is the data as given (the server checks the same).
+    const error = options?.schema && check(options.schema, data, channel).error;
+    if (error) return Promise.reject(new AnywireError('BAD_REQUEST', error));
     if (!isChannel(channel)) {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }

@@ -1,5 +1,6 @@
 import type { TransportName } from '../adapters/types.js';
 import { defaultReconnect, type ReconnectOptions } from './backoff.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** Options of `createClient`. Every field but `url` is optional. */
 export interface ClientOptions {
@@ -26,6 +27,22 @@ export interface ClientOptions {
   maxQueuedPublishes?: number;
   /** While on a lower rung, ms between background probes of the higher ones. Default: 30000. */
   upgradeInterval?: number;
+}
+
+/** Options of `client.subscribe()`. */
+export interface SubscribeOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  /**
+   * Any Standard Schema (zod 4, valibot, arktype…). Every message is checked: one that fails is not
+   * passed to the handler; the subscription emits `error` (BAD_REQUEST) and delivery goes on. The
+   * handler receives the schema's output, and is typed by it.
+   */
+  schema?: S;
+}
+
+/** Options of `client.publish()`. */
+export interface PublishOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  /** Any Standard Schema: the data is checked before it leaves; a failure rejects with BAD_REQUEST and nothing is sent. */
+  schema?: S;
 }
 
 export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect'>> {

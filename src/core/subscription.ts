@@ -1,6 +1,7 @@
 import { Emitter } from './emitter.js';
 import { AnywireError } from './errors.js';
 import type { GapReason } from './frames.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
 
@@ -18,7 +19,10 @@ export interface SubscriptionEvents {
   subscribed: (ctx: { channel: string; resumed: boolean }) => void;
   /** History could not cover an outage: the app must refetch. Fires before later messages. */
   gap: (ctx: { channel: string; reason: GapReason; lastOffset: number }) => void;
-  /** The server refused the subscription (e.g. FORBIDDEN); the subscription is over. */
+  /**
+   * The server refused the subscription (e.g. FORBIDDEN): the subscription is over. Or, with code
+   * BAD_REQUEST, a message failed the subscription's `schema`: it was skipped, delivery goes on.
+   */
   error: (err: AnywireError) => void;
 }
 
@@ -35,12 +39,15 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   /** @internal */
   readonly handler: MessageHandler<T> | undefined;
   readonly #leave: (sub: Subscription<T>) => void;
+  /** @internal Checks every message (schema.ts). */
+  readonly schema: StandardSchemaV1 | undefined;
 
   /** @internal Created by `client.subscribe()`. */
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void) {
+  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void, schema?: StandardSchemaV1) {
     super();
     this.channel = channel;
     this.handler = handler;
+    this.schema = schema;
     this.#leave = leave;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };

@@ -135,6 +135,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     const own = data instanceof Uint8Array ? new Uint8Array(data) : data instanceof ArrayBuffer ? data.slice(0) : data;
     const payload = this.payload(own);
     if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
+    const refused = await this.options.schemas?.check(channel, own);
+    if (refused) throw new AnywireError('BAD_REQUEST', refused);
     const r = await this.publishPayload(channel, payload);
     this.metrics.in.server++;
     return r;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Broker, HistoryOptions } from './brokers/types.js';
+import { SchemaTable, type ChannelSchemas } from './schemas.js';
 
 /** Whatever `authenticate` returns: the server hands it back to `authorize` and events. */
 export type Identity = unknown;
@@ -60,6 +61,14 @@ export interface ServerOptions {
    * is always served. Default: false.
    */
   metrics?: boolean;
+  /**
+   * Typed channels: a Standard Schema (zod 4, valibot, arktype…) per channel name, or per prefix
+   * ending in '*' (the longest prefix wins; an exact name wins over any prefix). Every publish to
+   * such a channel, from clients and `server.publish()`, is checked; a failing one is refused with
+   * BAD_REQUEST naming the failing paths, and nothing is stored. Default: none.
+   * @example createServer({ schemas: { chat: z.object({ text: z.string() }), 'room:*': Room } })
+   */
+  schemas?: ChannelSchemas;
 }
 
 export interface ResolvedServerOptions {
@@ -80,6 +89,7 @@ export interface ResolvedServerOptions {
   handshakeTimeout: number;
   shutdownRetryAfter: number;
   metrics: boolean;
+  schemas: SchemaTable | undefined;
 }
 
 export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
@@ -102,5 +112,6 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
     metrics: o.metrics ?? false,
+    schemas: o.schemas ? new SchemaTable(o.schemas) : undefined,
   };
 }

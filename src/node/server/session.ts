@@ -34,6 +34,8 @@ export class Session implements HubMember {
   private windowStart = 0;
   private windowCount = 0;
   private destroyed = false;
+  /** Set once a channel schema answered asynchronously: later publishes wait their turn behind it. */
+  private schemaTail: Promise<void> | undefined;
   /** HTTP transports pass a cache shared across requests (their sessions live one request each). */
   private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
 
@@ -167,6 +169,22 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
     }
+    const schemas = this.core.options.schemas;
+    if (schemas) {
+      // Async checks queue behind each other, so publishes still reach the broker in order.
+      const tail = this.schemaTail;
+      const verdict = tail ? tail.then(() => schemas.check(f.ch, f.b ?? f.d)) : schemas.check(f.ch, f.b ?? f.d);
+      if (verdict instanceof Promise) {
+        this.schemaTail = verdict.then((v) => (v ? this.error('BAD_REQUEST', v, f.id, f.ch) : this.checked(f, payload)));
+        return;
+      }
+      if (verdict) return this.error('BAD_REQUEST', verdict, f.id, f.ch);
+    }
+    this.checked(f, payload);
+  }
+
+  /** A publish that passed its channel's schema (if any): authorise, then store. */
+  private checked(f: PublishFrame, payload: Payload): void {
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
