@@ -15,7 +15,7 @@ import type { ClientOptions } from '../core/options.js';
 import { browserEnvironment } from './environment.js';
 
 export * from '../core/public.js';
-export type { TransportFactory } from '../adapters/types.js';
+export type { TransportFactory } from '../core/transport.js';
 export type { ModularSetup } from '../core/modular.js';
 
 /** Creates a client that can use only the transports passed in `setup`. */

@@ -1,4 +1,4 @@
-import type { TransportName } from '../adapters/types.js';
+import type { TransportName } from './transport.js';
 import { defaultReconnect, type ReconnectOptions } from './backoff.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
