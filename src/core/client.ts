@@ -19,6 +19,7 @@ import { resolveOptions, type ClientOptions, type PublishOptions, type ResolvedO
 import { check } from './schema.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { Publisher } from './publisher.js';
+import { refreshTimer } from './token-refresh.js';
 import { canTransition, type ClientState } from './state.js';
 import { Subscription, type MessageHandler } from './subscription.js';
 import { utf8Length } from './utf8.js';
@@ -73,6 +74,7 @@ export class Client extends Emitter<ClientEvents> {
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeAbort: AbortController | null = null;
   #healthTimer: ReturnType<typeof setTimeout> | undefined;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
     super();
@@ -304,6 +306,7 @@ export class Client extends Emitter<ClientEvents> {
     if (early.length) this.#onFrames(link.gen, early);
     this.#startHeartbeat(link);
     this.#scheduleProbe();
+    this.#refresh(link);
   }
 
   /** On a lower rung, try the higher ones now and then: never stay down for good. */
@@ -336,6 +339,7 @@ export class Client extends Emitter<ClientEvents> {
     clearTimeout(this.#healthTimer);
     this.#healthTimer = undefined;
     clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#refreshTimer);
     this.#heartbeatTimer = undefined;
     if (this.#link) {
       this.#link.transport.close();
@@ -351,8 +355,8 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#closedByUser) return;
     const hint = info.retryAfter ?? this.#retryHint;
     this.#retryHint = undefined;
-    // An expired or unknown HTTP session is not an outage: start a new session at once.
-    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID');
+    // An expired or unknown HTTP session, or an expired token, is not an outage: reconnect at once.
+    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID' || info.code === 'TOKEN_EXPIRED');
   }
 
   #scheduleReconnect(reason: string, retryAfter?: number, immediate = false): void {
@@ -426,10 +430,31 @@ export class Client extends Emitter<ClientEvents> {
         case 'ping':
           link.transport.send([{ t: 'pong' }]);
           break;
+        case 'authd':
+          if (f.code) this.emit('error', new AnywireError(f.code as Code, f.msg!));
+          else link.welcome.exp = f.exp;
+          this.#refresh(link, !!f.code);
+          break;
         default:
           break;
       }
     }
+  }
+
+  /** Schedules the in-band token refresh of `link` ahead of its `exp` (token-refresh.ts). */
+  #refresh(link: Link, retry?: boolean): void {
+    clearTimeout(this.#refreshTimer);
+    if (typeof this.#opts.token != 'function') return;
+    this.#refreshTimer = refreshTimer(link.welcome.exp, () =>
+      this.#resolveToken().then(
+        (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),
+        (err: AnywireError) => {
+          this.emit('error', err);
+          if (this.#link === link) this.#refresh(link, true);
+        },
+      ),
+      retry,
+    );
   }
 
 

@@ -11,6 +11,7 @@ import { Hub } from './hub.js';
 import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
+import { Expiry, expiryOf } from './token-expiry.js';
 import type { Session } from './session.js';
 
 /** Ticks per heartbeat interval (see `ServerCore.slots`). */
@@ -28,6 +29,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
   /** Counters behind `server.stats()` and `server.metrics()` (metrics.ts). */
   readonly metrics: Metrics;
+  /** Ends live connections whose token expired (token-expiry.ts). */
+  readonly expiry: Expiry = new Expiry(this);
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
   closing = false;
@@ -65,6 +68,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     if (identity === null || identity === undefined) {
       this.metrics.refuse('UNAUTHORIZED');
       throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    }
+    if ((expiryOf(identity) ?? Infinity) <= Date.now()) {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'the token has expired');
     }
     return identity;
   }
@@ -152,6 +159,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
    */
   opened(session: Session, announce = true): void {
     this.live.add(session);
+    this.expiry.track(session);
     this.slots[this.nextSlot++ % wheelSlots]!.add(session);
     this.startWheel();
     if (announce) this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
@@ -159,6 +167,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
 
   closed(session: Session, reason: string, announce = true): void {
     session.destroy();
+    this.expiry.untrack(session);
     for (const slot of this.slots) slot.delete(session);
     if (!this.live.delete(session) || !announce) return;
     this.emit('disconnect', { id: session.id, reason });
@@ -182,6 +191,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   }
 
   stopWheel(): void {
+    this.expiry.stop();
     clearInterval(this.wheel);
     this.wheel = undefined;
   }

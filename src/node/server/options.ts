@@ -21,7 +21,10 @@ export interface ServerOptions {
   transports?: readonly TransportName[];
   /**
    * Called on every (re)connect with the client's token. Return an identity; throw or return
-   * null/undefined to refuse with UNAUTHORIZED. Default: everyone is allowed, identity `null`.
+   * null/undefined to refuse with UNAUTHORIZED. An identity with a numeric `exp` (seconds since
+   * the epoch, as in a JWT) is valid until then on every transport: the client refreshes its token
+   * in-band before it (this hook runs again on the new token), or the connection ends with
+   * TOKEN_EXPIRED. Default: everyone is allowed, identity `null`.
    */
   authenticate?: (ctx: { token: string | undefined; request: IncomingMessage }) => Identity | Promise<Identity>;
   /**

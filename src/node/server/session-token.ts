@@ -14,6 +14,8 @@ export interface SessionClaims {
   exp: number;
   /** Issued to an SSE stream: its POSTs are the stream's sign of life (sse-liveness.ts). */
   stream: boolean;
+  /** The identity's token expiry (ms since the epoch), when it has one: the id is refused after it (token-expiry.ts). */
+  tokenExp?: number | undefined;
 }
 
 /** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
@@ -36,12 +38,18 @@ export class SessionTokens {
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  /** A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot travel in an id. */
-  issue(identity: Identity, stream = false): { sid: string; claims: SessionClaims } {
-    const claims: SessionClaims = { id: randomUUID(), identity, exp: Date.now() + this.ttl, stream };
+  /**
+   * A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot
+   * travel in an id. `tokenExp` (ms) bounds the id's life too; `id` keeps a session's id (a refresh).
+   */
+  issue(identity: Identity, stream = false, tokenExp?: number, id: string = randomUUID()): { sid: string; claims: SessionClaims } {
+    const claims: SessionClaims = { id, identity, exp: Date.now() + this.ttl, stream, tokenExp };
     let json: string | undefined;
     try {
-      json = JSON.stringify(stream ? { s: claims.id, i: identity ?? null, x: claims.exp, t: 1 } : { s: claims.id, i: identity ?? null, x: claims.exp });
+      const fields: Record<string, unknown> = { s: claims.id, i: identity ?? null, x: claims.exp };
+      if (stream) fields.t = 1;
+      if (tokenExp !== undefined) fields.k = tokenExp;
+      json = JSON.stringify(fields);
     } catch {
       json = undefined;
     }
@@ -54,6 +62,18 @@ export class SessionTokens {
 
   /** The claims of a valid, unexpired id signed with this secret; undefined for anything else. */
   verify(sid: unknown): SessionClaims | undefined {
+    const claims = this.read(sid);
+    return claims && (claims.tokenExp === undefined || claims.tokenExp > Date.now()) ? claims : undefined;
+  }
+
+  /** True for an id that is genuine and within its ttl, but whose token expired (TOKEN_EXPIRED, not SESSION_INVALID). */
+  tokenExpired(sid: unknown): boolean {
+    const claims = this.read(sid);
+    return claims?.tokenExp !== undefined && claims.tokenExp <= Date.now();
+  }
+
+  /** The claims of a genuine id within its ttl, whatever its token expiry. */
+  private read(sid: unknown): SessionClaims | undefined {
     if (typeof sid !== 'string' || sid.length > maxLength || !sid.startsWith(prefix)) return undefined;
     const dot = sid.lastIndexOf('.');
     if (dot <= prefix.length) return undefined;
@@ -61,14 +81,14 @@ export class SessionTokens {
     const given = Buffer.from(sid.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: { s?: unknown; i?: unknown; x?: unknown; t?: unknown };
+    let parsed: { s?: unknown; i?: unknown; x?: unknown; t?: unknown; k?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
     if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || parsed.x <= Date.now()) return undefined;
-    return { id: parsed.s, identity: parsed.i, exp: parsed.x, stream: parsed.t === 1 };
+    return { id: parsed.s, identity: parsed.i, exp: parsed.x, stream: parsed.t === 1, tokenExp: typeof parsed.k === 'number' ? parsed.k : undefined };
   }
 
   private sign(body: string): string {

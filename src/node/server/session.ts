@@ -1,5 +1,6 @@
 // One client's view of the server, whatever the transport: its identity, its subscriptions and
 // their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
+import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -8,6 +9,7 @@ import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
 import type { ServerCore } from './core.js';
+import { refreshLive } from './token-expiry.js';
 
 interface ChannelSub {
   id: number;
@@ -24,8 +26,11 @@ const ALLOWED: Promise<boolean> = Promise.resolve(true);
 
 export class Session implements HubMember {
   readonly id: string;
-  readonly identity: Identity;
+  /** Replaced by a token refresh (`renew`). */
+  identity: Identity;
   readonly transport: TransportName;
+  /** The WebSocket upgrade request, kept only when the identity expires: `authenticate` gets it again on a refresh. */
+  readonly request: IncomingMessage | undefined;
   /** Last time anything arrived from the client (heartbeats). */
   lastSeen = Date.now();
   private readonly subs = new Map<string, ChannelSub>();
@@ -37,7 +42,7 @@ export class Session implements HubMember {
   /** Set once a channel schema answered asynchronously: later publishes wait their turn behind it. */
   private schemaTail: Promise<void> | undefined;
   /** HTTP transports pass a cache shared across requests (their sessions live one request each). */
-  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish', identity: Identity) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly core: ServerCore,
@@ -46,13 +51,15 @@ export class Session implements HubMember {
       id: string;
       identity: Identity;
       transport: TransportName;
-      authorize?: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+      authorize?: ((channel: string, action: 'subscribe' | 'publish', identity: Identity) => Promise<boolean>) | undefined;
+      request?: IncomingMessage | undefined;
     },
   ) {
     this.id = init.id;
     this.identity = init.identity;
     this.transport = init.transport;
     this.authorizer = init.authorize;
+    this.request = init.request;
   }
 
   get channels(): IterableIterator<string> {
@@ -83,6 +90,9 @@ export class Session implements HubMember {
         case 'connect':
           this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
           return;
+        case 'auth':
+          void refreshLive(this.core, this, f.token);
+          break;
       }
     }
   }
@@ -157,6 +167,24 @@ export class Session implements HubMember {
     this.sink.message(m);
   }
 
+  /**
+   * A refreshed token's identity applies from now on; cached `authorize` answers are dropped and
+   * every subscription is asked again (a refused one ends with FORBIDDEN).
+   */
+  renew(identity: Identity): void {
+    this.identity = identity;
+    this.authz = undefined;
+    for (const [ch, sub] of this.subs) {
+      const allowed = this.allowed(ch, 'subscribe');
+      if (allowed === ALLOWED) return;
+      void allowed.then((ok) => {
+        if (ok || this.destroyed || this.subs.get(ch) !== sub) return;
+        this.unsubscribe(ch);
+        this.error('FORBIDDEN', `no longer allowed to subscribe to "${ch}"`, sub.id, ch);
+      });
+    }
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -212,7 +240,7 @@ export class Session implements HubMember {
     this.authz ??= new Map();
     let p = this.authz.get(key);
     if (!p) {
-      p = this.authorizer ? this.authorizer(channel, action) : this.core.authorize(this.identity, channel, action);
+      p = this.authorizer ? this.authorizer(channel, action, this.identity) : this.core.authorize(this.identity, channel, action);
       this.authz.set(key, p);
     }
     return p;

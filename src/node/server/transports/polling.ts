@@ -8,6 +8,7 @@ import { sendJson } from '../http-util.js';
 import { decodeClientValue } from '../inbound.js';
 import type { Session } from '../session.js';
 import { closeBody, connectBody, pollBody, sendBody } from './envelopes.js';
+import { refreshHttp } from '../token-expiry.js';
 import { CollectSink, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
 
 type Cors = Record<string, string>;
@@ -95,11 +96,12 @@ export class PollingHandler {
       setImmediate(held.finish);
     };
     // Never past the heartbeat interval: an empty answer is what tells the client the link lives.
-    timer = setTimeout(held.finish, Math.min(o.longPollTimeout, o.heartbeatInterval));
+    // Nor past the token's expiry: the next poll then finds the id expired (or a refreshed one).
+    timer = setTimeout(held.finish, Math.min(o.longPollTimeout, o.heartbeatInterval, (claims.tokenExp ?? Infinity) - Date.now()));
   }
 
   /** `POST /send`: upstream frames; answers with their acks, errors and pongs. */
-  async send(_req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
+  async send(req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = sendBody.safeParse(raw);
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…,"frames":[…]}' }, cors);
     const claims = this.sessions.verify(body.data.sid, res, cors);
@@ -110,8 +112,11 @@ export class PollingHandler {
     const replies: object[] = [...inbound.errors];
     const frames: ClientFrame[] = [];
     let waiting = 0;
+    let token: string | undefined;
     for (const f of inbound.frames) {
-      if (f.t === 'pub') {
+      if (f.t === 'auth') {
+        token = f.token; // a token refresh: answered last, with the session id to use from now on
+      } else if (f.t === 'pub') {
         frames.push(f);
         waiting++;
       } else if (f.t === 'ping') {
@@ -142,6 +147,7 @@ export class PollingHandler {
     await answered;
     clearTimeout(timer);
     session.destroy();
+    if (token !== undefined) sink.frame(await refreshHttp(this.core, this.sessions.tokens, this.sessions.auth, req, claims, token));
     sendFrames(res, sink.body(), cors);
   }
 
