@@ -146,7 +146,7 @@ export class Client extends Emitter<ClientEvents> {
     handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
     options: SubscribeOptions<S> & { schema: S },
   ): Subscription<StandardSchemaV1.InferOutput<S>>;
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions<never>): Subscription<T>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
   subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
     const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options?.schema);
     if (!isChannel(channel)) {

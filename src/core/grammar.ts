@@ -146,8 +146,11 @@ export const isInt = (v: unknown, min: number): boolean => Number.isSafeInteger(
  */
 export const isText = (v: unknown, min: 0 | 1, max: number): boolean =>
   typeof v === 'string' && v.length >= min && (v.length <= max || [...v].length <= max);
-/** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
-let validName = '';
+/**
+ * The last name that passed: a stream of one channel's messages or publishes skips the regex. It
+ * starts as a value no frame can hold (an empty string would let `''` through on a fresh process).
+ */
+let validName: unknown = NaN;
 /** A valid channel name (`CHANNEL_PATTERN`). */
 export const isChannel: Check = (v) => v === validName || (typeof v === 'string' && CHANNEL_PATTERN.test(v) && !!(validName = v));
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -31,6 +31,11 @@ export interface ClientOptions {
   maxQueuedPublishes?: number;
   /** While on a lower rung, ms between background probes of the higher ones. Default: 30000. */
   upgradeInterval?: number;
+  /**
+   * Browser only: share one connection among this origin's tabs with the same `url`, token and
+   * key (`true`, or a string naming the group). Default: false. See docs/browser.md.
+   */
+  shareConnection?: boolean | string;
 }
 
 /** Options of `client.subscribe()`. */
@@ -49,7 +54,7 @@ export interface PublishOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
   schema?: S;
 }
 
-export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect'>> {
+export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect' | 'shareConnection'>> {
   token: ClientOptions['token'];
   reconnect: ReconnectOptions | false;
 }

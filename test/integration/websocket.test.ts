@@ -674,8 +674,11 @@ describe('authentication and lifecycle events', () => {
         throw new Error('token expired');
       },
     });
+    // The client gets a fixed message; what the hook threw is for the server's `error` event.
+    const reported = new Promise<Error>((r) => throwing.server.once('error', r));
     const c = client(throwing.url, { token: 'x' });
-    await expect(c.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'token expired' });
+    await expect(c.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'authentication failed' });
+    expect((await reported).message).toBe('token expired');
 
     const good = client(url, { token: 'good' });
     const connected = new Promise<{ identity: unknown; transport: string }>((r) => server.once('connection', r));

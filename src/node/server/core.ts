@@ -7,6 +7,7 @@ import type { Code } from '../../core/codes.js';
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
 import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
+import { ChannelQuota } from './channel-quota.js';
 import { Hub } from './hub.js';
 import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
@@ -31,6 +32,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly metrics: Metrics;
   /** Ends live connections whose token expired (token-expiry.ts). */
   readonly expiry: Expiry = new Expiry(this);
+  /** `maxChannelsPerMinute`, asked by sessions before a publish. */
+  readonly channelQuota: ChannelQuota;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
   closing = false;
@@ -52,9 +55,14 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     this.hub = new Hub(broker);
     this.metrics = new Metrics(2 * options.heartbeatInterval);
     this.on('connection', (e) => this.metrics.opened[e.transport]++);
+    this.channelQuota = new ChannelQuota(options.maxChannelsPerMinute);
   }
 
-  /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */
+  /**
+   * Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. Only an object is an
+   * identity: `false`, `0`, `''` and every other non-object refuse, as null does. The client gets a
+   * fixed message; what the hook threw (it may name a database host) goes to the `error` event.
+   */
   async authenticate(token: string | undefined, request: IncomingMessage): Promise<Identity> {
     const hook = this.options.authenticate;
     if (!hook) return null;
@@ -63,9 +71,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
       identity = await hook({ token, request });
     } catch (cause) {
       this.metrics.refuse('UNAUTHORIZED');
-      throw new AnywireError('UNAUTHORIZED', (cause as Error)?.message || 'authentication failed', { cause });
+      this.emit('error', cause instanceof Error ? cause : new Error(`authenticate threw ${String(cause)}`));
+      throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     }
-    if (identity === null || identity === undefined) {
+    if (identity === null || typeof identity !== 'object') {
       this.metrics.refuse('UNAUTHORIZED');
       throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     }
@@ -122,13 +131,16 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return payload;
   }
 
-  async publishPayload(channel: string, payload: Payload, id?: string): Promise<{ offset: number }> {
+  /** `publisher` scopes the de-duplication of `id` (see publisherScope). */
+  async publishPayload(channel: string, payload: Payload, id?: string, publisher?: string): Promise<{ offset: number }> {
     if (!this.broker.healthy) throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unreachable');
     try {
-      const r = await this.broker.publish(channel, payload, { id, history: this.options.history });
+      const r = await this.broker.publish(channel, payload, { id, publisher, history: this.options.history });
       return { offset: r.offset };
     } catch (cause) {
-      throw new AnywireError('BROKER_UNAVAILABLE', `publish failed: ${(cause as Error).message}`, { cause });
+      // The broker's text (a Redis host:port) is for the operator, not for the client.
+      this.emit('error', cause as Error);
+      throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unavailable', { cause });
     }
   }
 
@@ -177,6 +189,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   private startWheel(): void {
     if (this.wheel) return;
     const hb = this.options.heartbeatInterval;
+    const age = this.options.maxConnectionAge;
     this.wheel = setInterval(() => {
       const now = Date.now();
       for (const s of this.slots[this.turn++ % wheelSlots]!) {
@@ -184,6 +197,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
           this.metrics.refuse('TIMEOUT');
           s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
         }
+        // Checked at heartbeat granularity; the client reconnects and is authenticated again.
+        else if (now - s.openedAt > age) s.sink.close('TIMEOUT', 'the connection reached maxConnectionAge: reconnect');
         else s.sink.heartbeat();
       }
     }, hb / wheelSlots);

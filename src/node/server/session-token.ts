@@ -10,7 +10,7 @@ export interface SessionClaims {
   /** The session's id (the `id` in `connection`/`disconnect` events). */
   id: string;
   identity: Identity;
-  /** Expiry, ms since the epoch. */
+  /** Expiry, ms since the epoch: never later than the issue time plus `sessionTtl`. */
   exp: number;
   /** Issued to an SSE stream: its POSTs are the stream's sign of life (sse-liveness.ts). */
   stream: boolean;
@@ -21,21 +21,20 @@ export interface SessionClaims {
 /** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
 const maxLength = 4096;
 const prefix = 'v1.';
+/** How far ahead of this server's clock another server's issue time may be (clock skew). */
+const maxSkew = 30_000;
 
 export class SessionTokens {
-  private key: Buffer;
+  private readonly key: Buffer;
 
   constructor(
     secret: string | undefined,
     private readonly ttl: number,
   ) {
     // Without a configured secret, a random one per process: ids from another process are foreign.
+    // The key is never stored anywhere else (not in the broker): whoever could read it could
+    // mint ids for any identity.
     this.key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
-  }
-
-  /** Switches to a secret shared with the other servers (the broker's); ids signed before no longer verify. */
-  useSecret(secret: string): void {
-    this.key = Buffer.from(secret, 'utf8');
   }
 
   /**
@@ -43,10 +42,11 @@ export class SessionTokens {
    * travel in an id. `tokenExp` (ms) bounds the id's life too; `id` keeps a session's id (a refresh).
    */
   issue(identity: Identity, stream = false, tokenExp?: number, id: string = randomUUID()): { sid: string; claims: SessionClaims } {
-    const claims: SessionClaims = { id, identity, exp: Date.now() + this.ttl, stream, tokenExp };
+    const now = Date.now();
+    const claims: SessionClaims = { id, identity, exp: now + this.ttl, stream, tokenExp };
     let json: string | undefined;
     try {
-      const fields: Record<string, unknown> = { s: claims.id, i: identity ?? null, x: claims.exp };
+      const fields: Record<string, unknown> = { s: claims.id, i: identity ?? null, a: now, x: claims.exp };
       if (stream) fields.t = 1;
       if (tokenExp !== undefined) fields.k = tokenExp;
       json = JSON.stringify(fields);
@@ -60,7 +60,11 @@ export class SessionTokens {
     return { sid, claims: { ...claims, identity: JSON.parse(json).i } };
   }
 
-  /** The claims of a valid, unexpired id signed with this secret; undefined for anything else. */
+  /**
+   * The claims of a valid, unexpired id signed with this secret; undefined for anything else. An
+   * id is valid for at most `sessionTtl` after its issue time, whatever expiry it claims (an id
+   * with a far-future expiry, or issued in the future, is refused).
+   */
   verify(sid: unknown): SessionClaims | undefined {
     const claims = this.read(sid);
     return claims && (claims.tokenExp === undefined || claims.tokenExp > Date.now()) ? claims : undefined;
@@ -81,14 +85,17 @@ export class SessionTokens {
     const given = Buffer.from(sid.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: { s?: unknown; i?: unknown; x?: unknown; t?: unknown; k?: unknown };
+    let parsed: { s?: unknown; i?: unknown; a?: unknown; x?: unknown; t?: unknown; k?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
-    if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || parsed.x <= Date.now()) return undefined;
-    return { id: parsed.s, identity: parsed.i, exp: parsed.x, stream: parsed.t === 1, tokenExp: typeof parsed.k === 'number' ? parsed.k : undefined };
+    if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || typeof parsed.a !== 'number') return undefined;
+    const now = Date.now();
+    const exp = Math.min(parsed.x, parsed.a + this.ttl);
+    if (exp <= now || parsed.a > now + maxSkew) return undefined;
+    return { id: parsed.s, identity: parsed.i, exp, stream: parsed.t === 1, tokenExp: typeof parsed.k === 'number' ? parsed.k : undefined };
   }
 
   private sign(body: string): string {
