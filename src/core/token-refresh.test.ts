@@ -37,9 +37,11 @@ describe('refreshTimer', () => {
     expect(Math.max(...delays) - Math.min(...delays)).toBe(15_000);
   });
 
-  it('retries a second later, only while that is still before exp', () => {
+  it('retries a second later, or halfway to exp when that is sooner, until exp is too close', () => {
     expect(delay(5000, 0.5, true)).toBe(1000);
-    expect(delay(800, 0.5, true)).toBeUndefined();
+    expect(delay(800, 0.5, true)).toBe(400);
+    expect(delay(90, 0.5, true)).toBeUndefined();
+    expect(delay(-1000, 0.5)).toBeUndefined();
   });
 
   it('does nothing without exp, and calls back when due', () => {

@@ -149,6 +149,46 @@ describe.each(transports)('on %s', (transport) => {
   });
 });
 
+describe('application code in the refresh', () => {
+  it('a token function that throws once is reported and tried again before exp: no reconnect', async () => {
+    const auth = tokenServer();
+    const { server, url } = await startServer(auth.options);
+    const connections: unknown[] = [];
+    server.on('connection', (e) => connections.push(e));
+    let calls = 0;
+    const c = client(url, {
+      transports: ['websocket'],
+      token: () => {
+        if (++calls === 2) throw new Error('token endpoint down');
+        return token('ada', 4);
+      },
+    });
+    const errors: { code: string }[] = [];
+    c.on('error', (e) => errors.push(e));
+    await c.connect();
+    await vi.waitFor(() => expect(auth.seen.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    expect(errors[0]).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(connections).toHaveLength(1);
+    expect(c.state).toBe('connected');
+  });
+
+  it('an authenticate hook that throws on the refreshed token refuses it; the connection lives until exp', async () => {
+    let n = 0;
+    const { url } = await startServer({
+      authenticate: ({ token: t }) => {
+        if (++n > 1) throw new Error('hook failure');
+        return parse(t);
+      },
+    });
+    const c = client(url, { transports: ['websocket'], token: () => token('ada', 3) });
+    const refused = new Promise<{ code: string }>((resolve) => c.once('error', resolve));
+    await c.connect();
+    expect(await refused).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(c.state).toBe('connected');
+  });
+});
+
 describe('HTTP session ids and exp', () => {
   it.each(['long-polling', 'polling'] as const)('refuses a %s session id used after exp with 401 TOKEN_EXPIRED', async (t) => {
     const { url } = await startServer(tokenServer().options);

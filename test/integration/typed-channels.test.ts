@@ -141,6 +141,13 @@ describe('schemas and application code', () => {
     expect(col.data()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('bounds the refusal message of data failing in thousands of places', async () => {
+    const { server } = await startServer({ schemas: { list: z.array(z.string()) } });
+    const err = await server.publish('list', Array.from({ length: 5000 }, (_, i) => i)).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('data.0') });
+    expect((err as Error).message.length).toBeLessThanOrEqual(1000);
+  });
+
   it('refuses at createServer a schemas entry that is not a Standard Schema', async () => {
     await expect(startServer({ schemas: { chat: {} as never } })).rejects.toThrow(/not a Standard Schema/);
   });

@@ -7,6 +7,9 @@ import type { StandardSchemaV1 } from '../../core/standard-schema.js';
 /** Channel name or prefix pattern (`'room:*'`) → schema. */
 export type ChannelSchemas = Readonly<Record<string, StandardSchemaV1>>;
 
+/** Characters of a refusal's message (the failing paths); the rest is cut. */
+const maxMessage = 1000;
+
 /** Why a publish is refused (a message naming the paths), nothing when it passes. */
 export type Verdict = string | undefined;
 
@@ -42,11 +45,13 @@ export class SchemaTable {
   check(channel: string, data: unknown): Verdict | Promise<Verdict> {
     const schema = this.schemaOf(channel);
     if (!schema) return undefined;
-    const threw = (e: unknown) => `"${channel}": the schema threw: ${(e as Error)?.message ?? e}`;
+    const threw = (e: unknown) => `"${channel}": the schema threw: ${(e as Error)?.message ?? e}`.slice(0, maxMessage);
+    // Bounded: data failing in thousands of places must not make an error frame of megabytes.
+    const message = (r: StandardSchemaV1.Result<unknown>) => verdict(r, channel).error?.slice(0, maxMessage);
     try {
       const r = schema['~standard'].validate(data);
-      if (!(r instanceof Promise)) return verdict(r, channel).error;
-      return r.then((x) => verdict(x, channel).error, threw);
+      if (!(r instanceof Promise)) return message(r);
+      return r.then(message, threw);
     } catch (e) {
       return threw(e);
     }
