@@ -1,7 +1,7 @@
 // Typed channels, checked at run time: the Standard Schema check of the client (before a publish
 // leaves, and on every message a subscription receives) and the wording of a failure, which the
 // server shares. Written for size: it ships in the browser bundle. The client checks synchronously
-// only (an async schema fails, saying so); the server also awaits async ones (schemas.ts).
+// only (an async schema fails every check, "async schema"); the server awaits them (schemas.ts).
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** What a schema made of some data: its output, or (`error` set) why it failed, naming the paths. */
@@ -24,7 +24,7 @@ export const verdict = (r: StandardSchemaV1.Result<unknown>, channel: string): C
 export function check(schema: StandardSchemaV1, data: unknown, channel: string): Checked {
   try {
     const r = schema['~standard'].validate(data);
-    return r instanceof Promise ? { error: `"${channel}": async schemas are checked on the server only` } : verdict(r, channel);
+    return r instanceof Promise ? { error: `"${channel}": async schema` } : verdict(r, channel);
   } catch (e) {
     return { error: `"${channel}": schema threw ${e}` };
   }
