@@ -14,7 +14,8 @@ export interface ClientOptions {
   /**
    * A token, or a (async) function called on every (re)connect attempt for a fresh one. A function
    * is also called ahead of the identity's expiry, when the server announces one, and its token is
-   * handed over on the open connection (no reconnect; see docs/operations.md).
+   * handed over on the open connection (no reconnect; see docs/operations.md). Default: none (no
+   * token is sent).
    */
   token?: string | (() => string | Promise<string>);
   /** ms a transport may take to open and complete the handshake before the next rung is tried. Default: 5000. */
