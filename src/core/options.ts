@@ -44,14 +44,17 @@ export interface SubscribeOptions<S extends StandardSchemaV1 = StandardSchemaV1>
   /**
    * Any Standard Schema (zod 4, valibot, arktype…). Every message is checked: one that fails is not
    * passed to the handler; the subscription emits `error` (BAD_REQUEST) and delivery goes on. The
-   * handler receives the schema's output, and is typed by it.
+   * handler receives the schema's output, and is typed by it. Default: none (nothing is checked).
    */
   schema?: S;
 }
 
 /** Options of `client.publish()`. */
 export interface PublishOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
-  /** Any Standard Schema: the data is checked before it leaves; a failure rejects with BAD_REQUEST and nothing is sent. */
+  /**
+   * Any Standard Schema: the data is checked before it leaves; a failure rejects with BAD_REQUEST
+   * and nothing is sent. Default: none (nothing is checked; the server still checks its own).
+   */
   schema?: S;
 }
 
