@@ -20,6 +20,7 @@ describe('codes', () => {
       SLOW_CONSUMER: true,
       DISCONNECTED: true,
       TOKEN_EXPIRED: true,
+      LISTENER_ERROR: true,
       LIMIT_EXCEEDED: true,
     };
     expect(Object.keys(codes).sort()).toEqual(Object.keys(expected).sort());
