@@ -24,7 +24,7 @@ import { loadShare } from './share/lazy.js';
 import type { ClientEnvironment } from '../core/client.js';
 
 export * from '../core/public.js';
-export type { TransportFactory } from '../adapters/types.js';
+export type { TransportFactory } from '../core/transport.js';
 export type { ModularSetup } from '../core/modular.js';
 
 /** `shareConnection` for `anywire/modular`: pass it as `share` in the setup (see docs/browser.md). */

@@ -6,6 +6,7 @@ import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
 import type { MessageHandler, Subscription } from './subscription.js';
+import type { CursorEntry } from './transport.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Subscription<any>;
@@ -68,6 +69,18 @@ export class Channels {
   /** `sub` frames for every channel, resuming from what was delivered (a new link). */
   resubscribe(): ClientFrame[] {
     return [...this.#records.values()].map((rec) => this.#subFrame(rec));
+  }
+
+  /** Every channel's subscription and position, for the HTTP transports' requests. */
+  cursor(): CursorEntry[] {
+    const out: CursorEntry[] = [];
+    for (const rec of this.#records.values()) {
+      const e: CursorEntry = { id: rec.subId, ch: rec.name };
+      if (rec.epoch !== undefined && rec.offset !== undefined) e.since = { e: rec.epoch, o: rec.offset };
+      if (rec.confirmed) e.q = true;
+      out.push(e);
+    }
+    return out;
   }
 
   /** The link is gone: every subscription waits for the next one. */

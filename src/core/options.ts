@@ -1,4 +1,4 @@
-import type { TransportName } from '../adapters/types.js';
+import type { TransportName } from './transport.js';
 import { defaultReconnect, type ReconnectOptions } from './backoff.js';
 
 /** Options of `createClient`. Every field but `url` is optional. */

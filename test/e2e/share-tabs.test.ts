@@ -178,6 +178,26 @@ describe('shareConnection across tabs', () => {
     console.log(`takeover: new connection ${takeover} ms after the leader tab hung`);
   });
 
+  it.each(['sse', 'long-polling', 'polling'] as const)('on %s: two tabs share, the leader closes, nothing lost or twice', async (transport) => {
+    const { server, origin } = await startPageServer();
+    const conns = countConnections(server);
+    const context = await newContext();
+    const opts = { shareConnection: true, transports: [transport], pollInterval: 50 };
+    const leader = await openTab(context, origin, ['feed'], opts);
+    const b = await openTab(context, origin, ['feed'], opts);
+    expect(conns.live()).toBe(1);
+    expect(await b.page.evaluate(() => (window as W).client.transport)).toBe(transport);
+    for (let i = 1; i <= 60; i++) {
+      await server.publish('feed', { i });
+      if (i === 20) void leader.page.close();
+    }
+    const all = Array.from({ length: 60 }, (_, i) => [i + 1, { i: i + 1 }]);
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).length).toBeGreaterThanOrEqual(60), { timeout: 30_000 });
+    expect(await got(b.page, 'feed')).toEqual(all);
+    const ack = await b.page.evaluate(() => (window as W).client.publish('feed', 'after'));
+    expect(ack.offset).toBe(61);
+  });
+
   it('tabs without the option keep their own connections', async () => {
     const { server, origin } = await startPageServer();
     const conns = countConnections(server);

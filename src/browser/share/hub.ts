@@ -13,6 +13,7 @@
 // When the server connection drops, every link closes: the tabs' clients reconnect through the
 // next connection and resume from their own offsets, exactly as after any reconnect.
 import type { CloseInfo, Transport, TransportFactory, TransportName } from '../../adapters/types.js';
+import type { CursorEntry } from '../../core/transport.js';
 import type { Client, ClientEnvironment } from '../../core/client.js';
 import type { ClientFrame, ServerFrame, SubscribeFrame, SubscribedFrame, WelcomeFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
@@ -36,6 +37,8 @@ interface HubChannel {
   /** Id of the server `sub` in flight (0: none) and what it asked from. */
   reqId: number;
   reqSince: Since;
+  /** Id of the server `sub` that the stream answers (the last confirmed). */
+  subId: number;
   /** The server stream: epoch, the offset it has reached, the highest offset seen. */
   epoch?: string | undefined;
   pos: number;
@@ -116,7 +119,8 @@ export class Hub {
     return {
       name: factory.name,
       create: (ctx) => {
-        const inner = factory.create(ctx);
+        // The HTTP transports carry the positions of the connection's subscriptions: the hub's.
+        const inner = factory.create({ ...ctx, cursor: () => this.#cursor() });
         const tap: Tap = {
           name: inner.name,
           duplex: inner.duplex,
@@ -146,6 +150,16 @@ export class Hub {
         return tap;
       },
     };
+  }
+
+  /** The connection's position in every channel, as the core's own cursor would say it. */
+  #cursor(): CursorEntry[] {
+    const out: CursorEntry[] = [];
+    for (const ch of this.#channels.values()) {
+      if (ch.reqId) out.push(ch.reqSince ? { id: ch.reqId, ch: ch.name, since: ch.reqSince } : { id: ch.reqId, ch: ch.name });
+      else if (ch.epoch !== undefined) out.push({ id: ch.subId, ch: ch.name, since: { e: ch.epoch, o: ch.pos }, q: true });
+    }
+    return out;
   }
 
   #closed(tap: Tap): void {
@@ -274,7 +288,7 @@ export class Hub {
   #subscribe(link: HubLink, f: SubscribeFrame, out: ClientFrame[]): void {
     let ch = this.#channels.get(f.ch);
     if (!ch) {
-      ch = { name: f.ch, members: new Map(), reqId: 0, reqSince: undefined, pos: 0, max: 0 };
+      ch = { name: f.ch, members: new Map(), reqId: 0, reqSince: undefined, subId: 0, pos: 0, max: 0 };
       this.#channels.set(f.ch, ch);
     }
     const m: Member = { id: f.id, since: f.since, live: false, offset: 0 };
@@ -316,6 +330,7 @@ export class Hub {
   #confirmed(ch: HubChannel, f: SubscribedFrame, back: Map<string, ServerFrame[]>, out: ClientFrame[]): void {
     const lost = ch.epoch !== undefined && ch.epoch !== f.e;
     ch.reqId = 0;
+    ch.subId = f.id;
     ch.epoch = f.e;
     ch.pos = f.o;
     ch.max = lost ? f.o : Math.max(ch.max, f.o);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Transport, TransportFactory, TransportHandlers } from '../../adapters/types.js';
 import { createCoreClient, type Client, type ClientEnvironment } from '../../core/client.js';
 import { AnywireError } from '../../core/errors.js';
-import type { ClientFrame, ServerFrame } from '../../core/frames.js';
+import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
 import { Group, groupKey, type SharePlatform } from './group.js';
 import { Hub } from './hub.js';
@@ -176,7 +176,7 @@ class FakeServer {
   receive(conn: { subs: Set<string> }, f: ClientFrame, out: ServerFrame[]): void {
     switch (f.t) {
       case 'connect':
-        out.push({ t: 'welcome', v: 1, sid: 's', hb: 25_000, max: 65_536 } as ServerFrame);
+        out.push({ t: 'welcome', v: PROTOCOL_VERSION, sid: 's', hb: 25_000, max: 65_536 } as ServerFrame);
         break;
       case 'sub': {
         const log = this.log.get(f.ch) ?? [];

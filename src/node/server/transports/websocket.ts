@@ -60,6 +60,8 @@ class Connection implements Sink {
   private request: IncomingMessage | undefined;
   /** While authenticating: frames a pipelining client sent before its welcome. */
   private early: Inbound[] | undefined = undefined;
+  /** Bytes of the messages in `early`: bounded as well as their count. */
+  private earlyBytes = 0;
   private authenticating = false;
   private handshake: ReturnType<typeof setTimeout> | undefined;
 
@@ -74,6 +76,11 @@ class Connection implements Sink {
   }
 
   received(data: RawData, isBinary: boolean): void {
+    if (this.authenticating && !this.session) {
+      // Bounded before decoding: a client may not make us hold more than `maxEarlyBytes`.
+      this.earlyBytes += size(data);
+      if (this.earlyBytes > maxEarlyBytes(this.core)) return this.close('PROTOCOL_ERROR', 'too many bytes before the welcome');
+    }
     const inbound = decode(data, isBinary);
     if (inbound.violation) return this.close('PROTOCOL_ERROR', inbound.violation);
     for (const e of inbound.errors) this.frame(e);
@@ -250,6 +257,15 @@ export class WebSocketHandler {
     for (const ws of this.sockets) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Bytes a client may send between its connect frame and the welcome: about one largest message, at least 1 MiB. */
+function maxEarlyBytes(core: ServerCore): number {
+  return Math.max(1 << 20, Math.ceil(core.options.maxPayload * 1.4) + 64 * 1024);
+}
+
+function size(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : Buffer.isBuffer(data) ? data.length : data.byteLength;
 }
 
 function decode(data: RawData, isBinary: boolean): Inbound {
