@@ -90,7 +90,7 @@ export class Hub {
   constructor(options: ClientOptions, env: ClientEnvironment, host: HubHost, deps: ShareDeps) {
     this.#host = host;
     const factories: ClientEnvironment['factories'] = {};
-    for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f);
+    for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f, deps);
     this.client = deps.createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
     this.client.on('state', ({ state }) => (state === 'connected' ? this.#up() : this.#down()));
     this.client.on('transport', ({ transport }) => transport && this.client.state === 'connected' && this.#up());
@@ -115,7 +115,7 @@ export class Hub {
 
   // ---- the server side -----------------------------------------------------------------------
 
-  #tapped(factory: TransportFactory): TransportFactory {
+  #tapped(factory: TransportFactory, deps: ShareDeps): TransportFactory {
     return {
       name: factory.name,
       create: (ctx) => {
@@ -131,7 +131,14 @@ export class Hub {
                 onFrames: (frames) => {
                   if (!tap.welcome) tap.welcome = frames.find((f): f is WelcomeFrame => f.t === 'welcome');
                   handlers.onFrames(frames);
-                  if (this.#current === tap) this.#fromServer(frames);
+                  if (this.#current !== tap) return;
+                  try {
+                    this.#fromServer(frames);
+                  } catch (err) {
+                    // A fault here must not break the connection's own processing: report it,
+                    // and the tabs' clients recover by offsets when they next resubscribe.
+                    this.client.emit('error', new deps.AnywireError('PROTOCOL_ERROR', `shared connection: ${String(err)}`));
+                  }
                 },
                 onClose: (info: CloseInfo) => {
                   this.#closed(tap);
