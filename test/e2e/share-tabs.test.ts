@@ -198,6 +198,33 @@ describe('shareConnection across tabs', () => {
     expect(ack.offset).toBe(61);
   });
 
+  it('two clients in one tab share too; the leader tab closing its clients hands over, nothing lost', async () => {
+    const { server, origin } = await startPageServer();
+    const conns = countConnections(server);
+    const context = await newContext();
+    const leader = await openTab(context, origin, ['feed']);
+    const b = await openTab(context, origin, ['feed']);
+    // A second client in the same tab joins the same group.
+    await leader.page.evaluate(async () => {
+      const w = window as W;
+      w.got2 = [];
+      w.client2 = w.Anywire.createClient({ url: location.origin + '/anywire', shareConnection: true });
+      await w.client2.subscribe('feed', (_d: unknown, m: { offset: number }) => w.got2.push(m.offset)).ready;
+    });
+    expect(conns.live()).toBe(1);
+    await server.publish('feed', 1);
+    await vi.waitFor(async () => expect(await leader.page.evaluate(() => (window as W).got2)).toEqual([1]));
+    // The leader's page closes both clients: another tab takes the connection over.
+    await leader.page.evaluate(() => {
+      (window as W).client.close();
+      (window as W).client2.close();
+    });
+    for (let i = 2; i <= 50; i++) await server.publish('feed', i);
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).map(([o]) => o)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1)), { timeout: 20_000 });
+    await vi.waitFor(() => expect(conns.live()).toBe(1), { timeout: 10_000 });
+    expect(conns.opened).toHaveLength(2);
+  });
+
   it('tabs without the option keep their own connections', async () => {
     const { server, origin } = await startPageServer();
     const conns = countConnections(server);
