@@ -29,6 +29,10 @@ interface Member {
   live: boolean;
   /** The last offset this link was given (or confirmed from). */
   offset: number;
+  /** The link's `sub` frame, with any fields the hub does not know (e.g. rewind, presence data). */
+  frame: SubscribeFrame;
+  /** Id of the server `sub` whose answer is this link's own (0: none). */
+  wait: number;
 }
 
 interface HubChannel {
@@ -298,31 +302,40 @@ export class Hub {
       ch = { name: f.ch, members: new Map(), reqId: 0, reqSince: undefined, subId: 0, pos: 0, max: 0 };
       this.#channels.set(f.ch, ch);
     }
-    const m: Member = { id: f.id, since: f.since, live: false, offset: 0 };
+    const m: Member = { id: f.id, since: f.since, live: false, offset: 0, frame: f, wait: 0 };
     ch.members.set(link.id, m);
     link.channels.add(f.ch);
-    if (ch.reqId) return; // the server's answer to the request in flight settles it
-    if (ch.epoch === undefined) return this.#request(ch, f.since, out);
+    if (ch.reqId) {
+      // A request in flight: the same ask shares its answer; any other is settled when it comes.
+      if (!extra(f) && sameSince(f.since, ch.reqSince)) m.wait = ch.reqId;
+      return;
+    }
+    if (ch.epoch === undefined) return this.#request(ch, m, out);
     this.#admit(ch, link.id, m, out);
   }
 
-  /** A link joins a running stream, or needs the server to replay from where it is. */
+  /**
+   * A link joins a running stream, or needs the server to answer it: when it is behind the
+   * stream, or its `sub` asks for more than a position (a rewind, presence data).
+   */
   #admit(ch: HubChannel, link: string, m: Member, out: ClientFrame[], back?: Map<string, ServerFrame[]>): void {
     const s = m.since;
     let answer: SubscribedFrame;
+    if (extra(m.frame)) return this.#request(ch, m, out);
     if (!s) answer = { t: 'subd', id: m.id, ch: ch.name, e: ch.epoch!, o: ch.max, r: false };
     else if (s.e === ch.epoch && s.o >= ch.pos && s.o <= ch.max) answer = { t: 'subd', id: m.id, ch: ch.name, e: s.e, o: s.o, r: true };
-    else return this.#request(ch, s, out);
+    else return this.#request(ch, m, out);
     m.live = true;
     m.offset = answer.o;
     if (back) push(back, link, answer);
     else this.#host.post({ k: 'down', links: [link], hub: this.#host.id, frames: [answer] });
   }
 
-  #request(ch: HubChannel, since: Since, out: ClientFrame[]): void {
-    ch.reqId = ++this.#seq;
-    ch.reqSince = since;
-    out.push(since ? { t: 'sub', id: ch.reqId, ch: ch.name, since } : { t: 'sub', id: ch.reqId, ch: ch.name });
+  /** Subscribes on the server with the member's own frame (our id): the answer is the member's. */
+  #request(ch: HubChannel, m: Member, out: ClientFrame[]): void {
+    m.wait = ch.reqId = ++this.#seq;
+    ch.reqSince = m.since;
+    out.push({ ...m.frame, id: ch.reqId });
   }
 
   #unsubscribe(link: HubLink, name: string, out: ClientFrame[]): void {
@@ -341,7 +354,6 @@ export class Hub {
     ch.epoch = f.e;
     ch.pos = f.o;
     ch.max = lost ? f.o : Math.max(ch.max, f.o);
-    const asked = ch.reqSince;
     for (const [link, m] of ch.members) {
       if (m.live) {
         // The history under the live links was lost: they hear it as a gap, as on their own connection.
@@ -349,8 +361,9 @@ export class Hub {
           m.offset = f.o;
           push(back, link, { ...f, id: m.id });
         }
-      } else if (sameSince(m.since, asked)) {
+      } else if (m.wait === f.id) {
         m.live = true;
+        m.wait = 0;
         m.offset = f.o;
         push(back, link, { ...f, id: m.id });
       } else if (!ch.reqId) this.#admit(ch, link, m, out, back);
@@ -456,6 +469,11 @@ function push(map: Map<string, ServerFrame[]>, link: string, f: ServerFrame): vo
   const list = map.get(link);
   if (list) list.push(f);
   else map.set(link, [f]);
+}
+
+/** A `sub` that carries more than a position. */
+function extra(f: SubscribeFrame): boolean {
+  return Object.keys(f).some((k) => k !== 't' && k !== 'id' && k !== 'ch' && k !== 'since');
 }
 
 function sameSince(a: Since, b: Since): boolean {

@@ -399,6 +399,14 @@ describe('share groups (fakes)', () => {
     await vi.waitFor(() => expect(down('L2')).toContain('ack'));
     expect(down('L1')).not.toContain('ack');
 
+    // A `sub` with more than a position (a rewind, presence data) always goes to the server, as
+    // the link's own, with what it asked for.
+    hub.open('L4', 'tab-L4', 'websocket');
+    hub.up('L4', [{ t: 'sub', id: 9, ch: 'feed', rewind: 2 } as ClientFrame]);
+    await vi.waitFor(() => expect(down('L4')[0]).toMatch(/^subd:/));
+    expect(sent.filter((f) => f.t === 'sub').at(-1)).toMatchObject({ ch: 'feed', rewind: 2 });
+    hub.close('L4');
+
     // The channel's last link leaves: one `unsub` on the server.
     hub.up('L1', [{ t: 'unsub', ch: 'feed' }]);
     hub.close('L2');
