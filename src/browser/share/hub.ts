@@ -96,7 +96,12 @@ export class Hub {
     const factories: ClientEnvironment['factories'] = {};
     for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f, deps);
     this.client = deps.createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
-    this.client.on('state', ({ state }) => (state === 'connected' ? this.#up() : this.#down()));
+    this.client.on('state', ({ state }) => {
+      if (state === 'connected') return this.#up();
+      this.#down();
+      // The first connect failed: the held opens fail with it, as their own would have.
+      for (const h of this.#held.splice(0)) this.#host.post({ k: 'refused', link: h.link, hub: host.id, ...this.#lastError });
+    });
     this.client.on('transport', ({ transport }) => transport && this.client.state === 'connected' && this.#up());
     this.client.on('error', (err) => (this.#lastError = { code: err.code, reason: err.message }));
     this.#sweep = setInterval(() => void this.#sweepLinks(), SWEEP_MS);

@@ -140,6 +140,8 @@ class FakeServer {
   readonly ids = new Map<string, number>();
   readonly conns = new Set<{ subs: Set<string>; deliver: (f: ServerFrame[]) => void; tab: string }>();
   stored = 0;
+  /** While down, every transport fails to open. */
+  down = false;
 
   factory(tab: string, dead: () => boolean): TransportFactory {
     const server = this;
@@ -156,6 +158,7 @@ class FakeServer {
           name: 'websocket',
           duplex: true,
           async open(h) {
+            if (server.down) throw new Error('connection refused');
             handlers = h;
             server.conns.add(conn);
           },
@@ -430,6 +433,20 @@ describe('share groups (fakes)', () => {
     expect(shareEnvironment(options, env, loader)).toBe(env);
     vi.stubGlobal('BroadcastChannel', class {});
     expect(loader).not.toHaveBeenCalled();
+  });
+
+  it('the server is down at start-up: every tab\'s connect() rejects as the hub\'s did', async () => {
+    server.down = true;
+    const a = openTab('a');
+    const b = openTab('b');
+    const started = Date.now();
+    const [ea, eb] = await Promise.all([a.client.connect().catch((e: AnywireError) => e), b.client.connect().catch((e: AnywireError) => e)]);
+    expect([ea, eb].map((e) => (e as AnywireError).code)).toEqual(['TRANSPORTS_EXHAUSTED', 'TRANSPORTS_EXHAUSTED']);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // Back up: both come back through one connection.
+    server.down = false;
+    await Promise.all([a.subscribe('x'), b.subscribe('x')]);
+    expect(server.conns.size).toBe(1);
   });
 
   it('the share module fails to load: the client keeps its own connection', async () => {
