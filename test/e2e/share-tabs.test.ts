@@ -81,8 +81,9 @@ describe('shareConnection across tabs', () => {
     expect(conns.live()).toBe(1);
 
     // Each tab publishes; every publish is acked with its offset.
+    // (What JSON carries, not what structured cloning would: a toJSON, a function left out.)
     const acks = await Promise.all(
-      [a, b, c].map(({ page }, i) => page.evaluate((i) => (window as W).client.publish('all', { from: i }), i)),
+      [a, b, c].map(({ page }, i) => page.evaluate((i) => (window as W).client.publish('all', { from: i, skip: () => 1, toJSON: () => ({ from: i }) }), i)),
     );
     expect(acks.map((x) => x.offset).sort()).toEqual([1, 2, 3]);
     await server.publish('only-a', 'for a');

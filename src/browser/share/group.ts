@@ -343,7 +343,9 @@ class Link implements Transport {
 
   send(frames: ClientFrame[]): void {
     if (this.#done || !this.#hub) return;
-    const up = frames.filter((f) => f.t !== 'connect');
+    // A publish travels as the JSON the server would get (its data, once stringified by the core):
+    // structured cloning would drop a toJSON, or throw on a value JSON just leaves out.
+    const up = frames.filter((f) => f.t !== 'connect').map((f) => (typeof (f as { json?: unknown }).json === 'string' ? (JSON.parse((f as unknown as { json: string }).json) as ClientFrame) : f));
     // The handshake is answered here, from the welcome the hub passed on `opened`.
     if (up.length < frames.length) queueMicrotask(() => !this.#done && this.#handlers?.onFrames([this.#welcome!]));
     if (up.length) this.#group.post({ k: 'up', link: this.id, hub: this.#hub, frames: up });
