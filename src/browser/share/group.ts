@@ -131,8 +131,9 @@ export class Group {
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
+    // Stepping down first, while the channel is open: the other tabs hear `gone` at once.
     this.#resign();
+    this.closed = true;
     this.#unlisten();
     this.#releaseTab?.();
     for (const link of [...this.#links.values()]) link.die('closed');
