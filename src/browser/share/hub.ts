@@ -13,7 +13,7 @@
 // When the server connection drops, every link closes: the tabs' clients reconnect through the
 // next connection and resume from their own offsets, exactly as after any reconnect.
 import type { CloseInfo, Transport, TransportFactory, TransportName } from '../../adapters/types.js';
-import type { CursorEntry } from '../../core/transport.js';
+import type { ChannelPosition } from '../../core/transport.js';
 import type { Client, ClientEnvironment } from '../../core/client.js';
 import type { ClientFrame, ServerFrame, SubscribeFrame, SubscribedFrame, WelcomeFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
@@ -94,7 +94,7 @@ export class Hub {
   constructor(options: ClientOptions, env: ClientEnvironment, host: HubHost, deps: ShareDeps) {
     this.#host = host;
     const factories: ClientEnvironment['factories'] = {};
-    for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f, deps);
+    for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f);
     this.client = deps.createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
     this.client.on('state', ({ state }) => {
       if (state === 'connected') return this.#up();
@@ -124,12 +124,12 @@ export class Hub {
 
   // ---- the server side -----------------------------------------------------------------------
 
-  #tapped(factory: TransportFactory, deps: ShareDeps): TransportFactory {
+  #tapped(factory: TransportFactory): TransportFactory {
     return {
       name: factory.name,
       create: (ctx) => {
         // The HTTP transports carry the positions of the connection's subscriptions: the hub's.
-        const inner = factory.create({ ...ctx, cursor: () => this.#cursor() });
+        const inner = factory.create({ ...ctx, positions: () => this.#positions() });
         const tap: Tap = {
           name: inner.name,
           duplex: inner.duplex,
@@ -144,9 +144,9 @@ export class Hub {
                   try {
                     this.#fromServer(frames);
                   } catch (err) {
-                    // A fault here must not break the connection's own processing: report it,
-                    // and the tabs' clients recover by offsets when they next resubscribe.
-                    this.client.emit('error', new deps.AnywireError('PROTOCOL_ERROR', `shared connection: ${String(err)}`));
+                    // A fault here must not break the connection's own processing: it is kept as
+                    // the reason given to the tabs, whose clients recover by offsets on reconnect.
+                    this.#lastError = { code: 'PROTOCOL_ERROR', reason: `shared connection: ${String(err)}` };
                   }
                 },
                 onClose: (info: CloseInfo) => {
@@ -168,12 +168,12 @@ export class Hub {
     };
   }
 
-  /** The connection's position in every channel, as the core's own cursor would say it. */
-  #cursor(): CursorEntry[] {
-    const out: CursorEntry[] = [];
+  /** The connection's position in every channel, as the core's own would say it. */
+  #positions(): ChannelPosition[] {
+    const out: ChannelPosition[] = [];
     for (const ch of this.#channels.values()) {
-      if (ch.reqId) out.push(ch.reqSince ? { id: ch.reqId, ch: ch.name, since: ch.reqSince } : { id: ch.reqId, ch: ch.name });
-      else if (ch.epoch !== undefined) out.push({ id: ch.subId, ch: ch.name, since: { e: ch.epoch, o: ch.pos }, q: true });
+      if (ch.reqId) out.push({ name: ch.name, subId: ch.reqId, epoch: ch.reqSince?.e, offset: ch.reqSince?.o, confirmed: false });
+      else if (ch.epoch !== undefined) out.push({ name: ch.name, subId: ch.subId, epoch: ch.epoch, offset: ch.pos, confirmed: true });
     }
     return out;
   }
