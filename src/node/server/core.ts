@@ -9,9 +9,11 @@ import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
 import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
 import { ChannelQuota } from './channel-quota.js';
 import { Hub } from './hub.js';
+import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
 import { SessionRegistry } from './registry.js';
+import { Expiry, expiryOf } from './token-expiry.js';
 import type { Session } from './session.js';
 
 /** Ticks per heartbeat interval (see `ServerCore.slots`). */
@@ -27,6 +29,10 @@ export interface ServerEvents {
 
 export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
+  /** Counters behind `server.stats()` and `server.metrics()` (metrics.ts). */
+  readonly metrics: Metrics;
+  /** Ends live connections whose token expired (token-expiry.ts). */
+  readonly expiry: Expiry = new Expiry(this);
   /** `maxChannelsPerMinute`, asked by sessions before a publish. */
   readonly channelQuota: ChannelQuota;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
@@ -53,6 +59,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
+    this.metrics = new Metrics(2 * options.heartbeatInterval);
+    this.on('connection', (e) => this.metrics.opened[e.transport]++);
     this.channelQuota = new ChannelQuota(options.maxChannelsPerMinute);
     this.sessions = new SessionRegistry(options.maxSessions);
   }
@@ -77,6 +85,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   /** Frees a session for good (its client left, vanished or was dropped) and announces the end once. */
   end(session: Session, reason: string): void {
     const known = this.sessions.delete(session);
+    this.expiry.untrack(session);
     for (const slot of this.slots) slot.delete(session);
     this.live.delete(session);
     const first = !session.destroyed;
@@ -112,10 +121,18 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     try {
       identity = await hook({ token, request });
     } catch (cause) {
+      this.metrics.refuse('UNAUTHORIZED');
       this.emit('error', cause instanceof Error ? cause : new Error(`authenticate threw ${String(cause)}`));
       throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     }
-    if (identity === null || typeof identity !== 'object') throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    if (identity === null || typeof identity !== 'object') {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    }
+    if ((expiryOf(identity) ?? Infinity) <= Date.now()) {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'the token has expired');
+    }
     return identity;
   }
 
@@ -188,7 +205,11 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     const own = data instanceof Uint8Array ? new Uint8Array(data) : data instanceof ArrayBuffer ? data.slice(0) : data;
     const payload = this.payload(own);
     if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
-    return this.publishPayload(channel, payload);
+    const refused = await this.options.schemas?.check(channel, own);
+    if (refused) throw new AnywireError('BAD_REQUEST', refused);
+    const r = await this.publishPayload(channel, payload);
+    this.metrics.in.server++;
+    return r;
   }
 
   encode(m: BrokerMessage): Outgoing {
@@ -199,12 +220,14 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   opened(session: Session): void {
     if (this.live.has(session)) return;
     this.live.add(session);
+    this.expiry.track(session);
     this.slots[this.nextSlot++ % wheelSlots]!.add(session);
     this.startWheel();
   }
 
   /** The connection is gone; the session may live on (an HTTP session between streams). */
   closed(session: Session): void {
+    this.expiry.untrack(session);
     for (const slot of this.slots) slot.delete(session);
     this.live.delete(session);
   }
@@ -217,7 +240,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     this.wheel = setInterval(() => {
       const now = Date.now();
       for (const s of this.slots[this.turn++ % wheelSlots]!) {
-        if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        if (now - s.lastSeen > 2 * hb) {
+          this.metrics.refuse('TIMEOUT');
+          s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        }
         // Checked at heartbeat granularity; the client reconnects and is authenticated again.
         else if (now - s.openedAt > age) s.sink.close('TIMEOUT', 'the connection reached maxConnectionAge: reconnect');
         else s.sink.heartbeat();
@@ -227,6 +253,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   }
 
   stopWheel(): void {
+    this.expiry.stop();
     clearInterval(this.wheel);
     this.wheel = undefined;
     clearInterval(this.sweeper);

@@ -3,6 +3,7 @@
 // A WebSocket session lives as long as its socket; an HTTP session lives in the session registry
 // between requests (registry.ts) and is reconciled with the cursor each poll or stream carries.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -11,6 +12,7 @@ import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
 import type { ServerCore } from './core.js';
+import { refreshLive } from './token-expiry.js';
 
 export interface ChannelSub {
   id: number;
@@ -74,8 +76,11 @@ const ALLOWED: Promise<boolean> = Promise.resolve(true);
 
 export class Session implements HubMember {
   readonly id: string;
-  readonly identity: Identity;
+  /** Replaced by a token refresh (`renew`). */
+  identity: Identity;
   transport: TransportName;
+  /** The WebSocket upgrade request, kept only when the identity expires: `authenticate` gets it again on a refresh. */
+  readonly request: IncomingMessage | undefined;
   /** Last time anything arrived from the client (heartbeats, requests). */
   lastSeen = Date.now();
   /** When it opened: a live connection is closed after `maxConnectionAge`. */
@@ -99,17 +104,20 @@ export class Session implements HubMember {
   private backlog: ClientFrame[] | null = null;
   private backlogTimer: ReturnType<typeof setTimeout> | undefined;
   destroyed = false;
+  /** Set once a channel schema answered asynchronously: later publishes wait their turn behind it. */
+  private schemaTail: Promise<void> | undefined;
 
   constructor(
     private readonly core: ServerCore,
     public sink: Sink,
-    init: { id: string; identity: Identity; transport: TransportName },
+    init: { id: string; identity: Identity; transport: TransportName; request?: IncomingMessage | undefined },
   ) {
     this.id = init.id;
     this.identity = init.identity;
     this.transport = init.transport;
     const limit = core.options.rateLimit;
     this.tokens = limit === false ? Infinity : limit;
+    this.request = init.request;
   }
 
   /** An HTTP session with no poll or stream attached on this node: it expires after silence. */
@@ -169,6 +177,9 @@ export class Session implements HubMember {
       case 'connect':
         this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
         return;
+      case 'auth':
+        void refreshLive(this.core, this, f.token);
+        break;
     }
   }
 
@@ -201,6 +212,7 @@ export class Session implements HubMember {
         continue;
       }
       if (f.t === 'pub' || f.t === 'sub') {
+        this.core.metrics.refuse('RATE_LIMITED');
         const retry = Math.ceil((backlog.length * 1000) / limit);
         this.reply({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry }, f.t === 'sub');
       }
@@ -294,6 +306,7 @@ export class Session implements HubMember {
       if (sub.stale) break;
       if (m.offset <= sub.last) continue;
       sub.last = m.offset;
+      this.core.metrics.out++;
       this.sink.message(this.core.encode(m), sub);
     }
     const pending = sub.pending!;
@@ -395,7 +408,26 @@ export class Session implements HubMember {
       return;
     }
     sub.last = m.offset;
+    this.core.metrics.out++;
     this.sink.message(m, sub);
+  }
+
+  /**
+   * A refreshed token's identity applies from now on; cached `authorize` answers are dropped and
+   * every subscription is asked again (a refused one ends with FORBIDDEN).
+   */
+  renew(identity: Identity): void {
+    this.identity = identity;
+    this.authz = undefined;
+    for (const [ch, sub] of this.subs) {
+      const allowed = this.allowed(ch, 'subscribe');
+      if (allowed === ALLOWED) return;
+      void allowed.then((ok) => {
+        if (ok || this.destroyed || this.subs.get(ch) !== sub) return;
+        this.unsubscribe(ch);
+        this.error('FORBIDDEN', `no longer allowed to subscribe to "${ch}"`, sub.id, ch);
+      });
+    }
   }
 
   destroy(): void {
@@ -415,8 +447,31 @@ export class Session implements HubMember {
   private publish(f: PublishFrame): void {
     const payload = this.core.payloadOf(f);
     if (typeof payload === 'object' && 'code' in payload) {
-      return this.reply({ t: 'err', code: payload.code, msg: payload.message, id: f.id, ch: f.ch });
+      return this.refusePub(payload.code, payload.message, f);
     }
+    const schemas = this.core.options.schemas;
+    if (schemas) {
+      // Async checks queue behind each other, so publishes still reach the broker in order.
+      const tail = this.schemaTail;
+      const verdict = tail ? tail.then(() => schemas.check(f.ch, f.b ?? f.d)) : schemas.check(f.ch, f.b ?? f.d);
+      if (verdict instanceof Promise) {
+        this.schemaTail = verdict.then((v) => (v ? this.refusePub('BAD_REQUEST', v, f) : this.checked(f, payload)));
+        return;
+      }
+      if (verdict) return this.refusePub('BAD_REQUEST', verdict, f);
+    }
+    this.checked(f, payload);
+  }
+
+  /** A publish's refusal: in the `/send` answer on HTTP, like its ack would be. */
+  private refusePub(code: Code, msg: string, f: PublishFrame): void {
+    if (this.destroyed) return;
+    this.core.metrics.refuse(code);
+    this.reply({ t: 'err', code, msg, id: f.id, ch: f.ch });
+  }
+
+  /** A publish that passed its channel's schema (if any): authorise, then store. */
+  private checked(f: PublishFrame, payload: Payload): void {
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -424,7 +479,7 @@ export class Session implements HubMember {
     // them in the order the client sent them.
     allowed.then((ok) => {
       if (this.destroyed) return;
-      if (!ok) return this.reply({ t: 'err', code: 'FORBIDDEN', msg: `not allowed to publish to "${f.ch}"`, id: f.id, ch: f.ch });
+      if (!ok) return this.refusePub('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f);
       this.store(f, payload);
     });
   }
@@ -433,12 +488,14 @@ export class Session implements HubMember {
     // After authorisation: a refused publish neither spends the quota nor makes its channel known.
     if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
       const msg = `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`;
-      return this.reply({ t: 'err', code: 'RATE_LIMITED', msg, id: f.id, ch: f.ch });
+      return this.refusePub('RATE_LIMITED', msg, f);
     }
     this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
-      (r) => this.reply({ t: 'ack', id: f.id, o: r.offset }),
-      (err: { code?: Code; message: string }) =>
-        this.reply({ t: 'err', code: err.code ?? 'BROKER_UNAVAILABLE', msg: err.message, id: f.id, ch: f.ch }),
+      (r) => {
+        this.core.metrics.in[this.transport]++;
+        this.reply({ t: 'ack', id: f.id, o: r.offset });
+      },
+      (err: { code?: Code; message: string }) => this.refusePub(err.code ?? 'BROKER_UNAVAILABLE', err.message, f),
     );
   }
 
@@ -462,6 +519,7 @@ export class Session implements HubMember {
 
   private error(code: Code, msg: string, id?: string | number, ch?: string): void {
     if (this.destroyed) return;
+    this.core.metrics.refuse(code);
     const frame: Record<string, unknown> = { t: 'err', code, msg };
     if (id !== undefined) frame.id = id;
     if (ch !== undefined) frame.ch = ch;

@@ -13,6 +13,8 @@ import { Session } from '../session.js';
 import { SessionTokens, type SessionClaims } from '../session-token.js';
 import { HttpDownstream } from './downstream.js';
 import { SseLiveness } from './sse-liveness.js';
+import { expField, expiryOf } from '../token-expiry.js';
+import { AuthCache } from '../auth-cache.js';
 
 export type HttpTransportName = Exclude<TransportName, 'websocket'>;
 
@@ -23,9 +25,12 @@ export class HttpSessions {
   readonly tokens: SessionTokens;
   readonly liveness: SseLiveness;
   private listening = false;
+  /** Kept for token refresh (token-expiry.ts forgets a session's answers here); sessions cache their own. */
+  readonly auth: AuthCache;
 
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
+    this.auth = new AuthCache(core, core.options.authCacheTtl);
     this.liveness = new SseLiveness(core.broker, core.options.heartbeatInterval, (id) => this.credit(id));
     // Listening from the start: a signal sent before this node listens is lost (signals are never stored).
     if (core.options.transports.some((t) => t !== 'websocket')) this.listen();
@@ -66,7 +71,7 @@ export class HttpSessions {
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
-      issued = this.tokens.issue(identity, transport === 'sse');
+      issued = this.tokens.issue(identity, transport === 'sse', expiryOf(identity));
     } catch (err) {
       this.core.emit('error', err as Error);
       throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
@@ -79,15 +84,23 @@ export class HttpSessions {
       throw new AnywireError('LIMIT_EXCEEDED', `the server holds ${this.core.options.maxSessions} sessions`);
     }
     this.listen();
+    if (transport !== 'sse') this.core.metrics.heard(session.id, transport);
     const o = this.core.options;
-    return { session, welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload } };
+    return { session, welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload, ...expField(issued.claims.tokenExp) } };
   }
 
   /** The claims of a valid session id, or undefined after answering 401 SESSION_INVALID. */
   verify(sid: string, res: ServerResponse, cors: Record<string, string>): SessionClaims | undefined {
     const claims = this.tokens.verify(sid);
-    if (!claims) sendJson(res, 401, { code: 'SESSION_INVALID', message: 'unknown, expired or forged session id: connect again' }, cors);
-    return claims;
+    if (claims) return claims;
+    if (this.tokens.tokenExpired(sid)) {
+      this.core.metrics.refuse('TOKEN_EXPIRED');
+      sendJson(res, 401, { code: 'TOKEN_EXPIRED', message: 'the token of this session expired: connect again with a fresh one' }, cors);
+      return undefined;
+    }
+    this.core.metrics.refuse('SESSION_INVALID');
+    sendJson(res, 401, { code: 'SESSION_INVALID', message: 'unknown, expired or forged session id: connect again' }, cors);
+    return undefined;
   }
 
   /**
@@ -102,7 +115,10 @@ export class HttpSessions {
       return undefined;
     }
     const session = got.session;
-    if (transport !== undefined) session.transport = transport;
+    if (transport !== undefined) {
+      session.transport = transport;
+      if (transport !== 'sse') this.core.metrics.heard(claims.id, transport); // a stream counts as live
+    }
     session.lastSeen = Date.now();
     this.listen();
     this.liveness.heard(claims.id, got.rebuilt || !session.announced);

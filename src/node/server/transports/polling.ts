@@ -9,6 +9,7 @@ import { decodeClientValue } from '../inbound.js';
 import { closeBody, connectBody, pollBody, sendBody } from './envelopes.js';
 import type { HttpDownstream } from './downstream.js';
 import { Replies, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
+import { refreshHttp } from '../token-expiry.js';
 
 type Cors = Record<string, string>;
 
@@ -59,11 +60,13 @@ export class PollingHandler {
     });
     down.attachPoll(answer, !hold || this.core.closing);
     // Never past the heartbeat interval: an empty answer is what tells the client the link lives.
-    if (hold && !res.writableEnded) timer = setTimeout(() => down.detachPoll(answer, true), Math.min(o.longPollTimeout, o.heartbeatInterval));
+    // Nor past the token's expiry: the next poll then finds the id expired (or a refreshed one).
+    const wait = Math.min(o.longPollTimeout, o.heartbeatInterval, (claims.tokenExp ?? Infinity) - Date.now());
+    if (hold && !res.writableEnded) timer = setTimeout(() => down.detachPoll(answer, true), wait);
   }
 
   /** `POST /send`: upstream frames; answers with their acks, errors and pongs (held while over the rate budget). */
-  async send(_req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
+  async send(req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = sendBody.safeParse(raw);
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…,"frames":[…]}' }, cors);
     const claims = this.sessions.verify(body.data.sid, res, cors);
@@ -72,9 +75,11 @@ export class PollingHandler {
     if (inbound.violation) return sendJson(res, 400, { code: 'BAD_REQUEST', message: inbound.violation }, cors);
     let waiting = 0;
     const changes: ClientFrame[] = [];
+    let token: string | undefined;
     for (const f of inbound.frames) {
       if (f.t === 'pub' || f.t === 'ping') waiting++;
       else if (f.t === 'sub' || f.t === 'unsub') changes.push(f);
+      else if (f.t === 'auth') token = f.token; // a token refresh: answered last, with the session id to use from now on
       else if (f.t === 'connect') return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'a "connect" frame cannot be sent by /send' }, cors);
     }
     const session = this.sessions.find(claims, undefined, res, cors);
@@ -95,13 +100,20 @@ export class PollingHandler {
             res.once('close', () => resolve());
           });
     session.replies = replies;
-    session.receive(inbound.frames);
+    session.receive(token === undefined ? inbound.frames : inbound.frames.filter((f) => f.t !== 'auth'));
     // The answers to sub/unsub travel down the session's poll or stream; if that is held by
     // another node, that node applies them too (a lost signal only delays: the next poll's cursor).
     if (changes.length && !(session.sink as HttpDownstream).attached) this.sessions.forward(claims.id, changes);
     await answered;
     clearTimeout(timer);
     if (session.replies === replies) session.replies = undefined;
+    if (token !== undefined) {
+      const authd = await refreshHttp(this.core, this.sessions.tokens, this.sessions.auth, req, claims, token);
+      // The session itself takes the new identity (a live SSE stream's was renewed already).
+      const renewed = authd.sid === undefined ? undefined : this.sessions.tokens.verify(authd.sid);
+      if (renewed && !this.core.live.has(session)) session.renew(renewed.identity);
+      replies.frame(authd);
+    }
     sendFrames(res, replies.body(), cors);
   }
 
@@ -114,6 +126,7 @@ export class PollingHandler {
     const session = this.core.sessions.get(claims.id);
     if (!session || !(session.sink as HttpDownstream).attached) this.sessions.forwardClose(claims.id);
     if (session) this.sessions.end(session, 'closed by client');
+    this.core.metrics.forget(claims.id);
     res.writeHead(204, cors).end();
   }
 }
