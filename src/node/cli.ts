@@ -97,7 +97,6 @@ async function main(argv: string[]): Promise<void> {
   });
   const addr = http.address() as import('node:net').AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  process.stdout.write(`anywire listening on http://${host}:${addr.port}\n`);
 
   let stopping = false;
   const stop = async () => {
@@ -109,6 +108,8 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Printed once the signal handlers are in: whoever waits for this line may stop us at once.
+  process.stdout.write(`anywire listening on http://${host}:${addr.port}\n`);
 }
 
 main(process.argv.slice(2)).catch((err: Error) => fail(err.message));

@@ -76,6 +76,8 @@ interface Channel {
   held: BrokerMessage[] | null;
   catching: boolean;
   again: boolean;
+  /** Failed catch-up attempts in a row (backoff). */
+  retries?: number;
   /** Set while the channel has no listener left and waits to be dropped. */
   linger: ReturnType<typeof setTimeout> | undefined;
 }
@@ -460,12 +462,16 @@ class RedisBroker implements Broker {
         for (const m of held) if (!c.pos || m.epoch !== c.pos.epoch || m.offset > c.pos.offset) this.emit(c, m);
         if (h && (!c.pos || c.pos.epoch !== h.epoch || c.pos.offset < h.top)) c.pos = { epoch: h.epoch, offset: h.top };
       } while (c.again && !this.closed);
+      c.retries = 0;
     } catch {
-      // Redis dropped again: keep holding; the next 'ready' (or a short retry) resumes.
+      // Redis dropped again, or a cluster shard is failing over: keep holding and retry with
+      // backoff (a 'ready' or a restored subscription may run it sooner) until it succeeds.
       if (this.channels.get(c.name) === c && !this.closed) {
         c.held ??= [];
-        if (this.healthy) setTimeout(() => void this.catchUp(c), 250).unref();
+        c.retries = (c.retries ?? 0) + 1;
+        setTimeout(() => void this.catchUp(c), Math.min(250 * c.retries, 2000)).unref();
       }
+      return;
     } finally {
       c.catching = false;
     }
