@@ -1,7 +1,7 @@
 // What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
 // histories that every downstream request carries, the POST pipeline for upstream frames, and the
 // mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
-import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { encodeText, expired, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import { errorMessage } from '../core/errors.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
@@ -340,12 +340,17 @@ export abstract class HttpTransportBase {
         const parts: string[] = [];
         let size = 0;
         while (this.#outbox.length) {
+          if (expired.has(this.#outbox[0]!)) {
+            this.#outbox.shift(); // its publish already rejected with TIMEOUT
+            continue;
+          }
           const text = encodeText(this.#outbox[0]!);
           if (parts.length && size + text.length > maxPostChars) break;
           parts.push(text);
           size += text.length;
           this.#outbox.shift();
         }
+        if (!parts.length) break;
         const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
         this.posted = Date.now();
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });

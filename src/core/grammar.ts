@@ -140,7 +140,8 @@ const rule = /* @__NO_SIDE_EFFECTS__ */ <M extends object>(check: Check, meta: M
 const int = /* @__NO_SIDE_EFFECTS__ */ (min: number) => rule((v) => isInt(v, min), { k: 'int', min } as const);
 const str = /* @__NO_SIDE_EFFECTS__ */ (min: 0 | 1, max: number) => rule((v) => isText(v, min, max), { k: 'str', min, max } as const);
 const lit = /* @__NO_SIDE_EFFECTS__ */ (v: string | number | boolean) => rule((x) => x === v, { k: 'lit', v } as const);
-const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } => rule((v) => v === undefined || f(v), { ...f, o: true as const });
+const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } =>
+  rule((v) => v === undefined || f(v), { ...f, o: true as const });
 const ch = rule((v) => isChannel(v), { k: 'ch' } as const);
 const offset = int(0);
 const id = str(1, MAX_ID);
@@ -148,8 +149,10 @@ const subId = int(0);
 const bool = rule((v) => typeof v === 'boolean', { k: 'bool' } as const);
 const oneOf = /* @__NO_SIDE_EFFECTS__ */ (of: readonly string[]) => rule((v) => of.includes(v as string), { k: 'enum', of } as const);
 const or = /* @__NO_SIDE_EFFECTS__ */ (...of: Field[]) => rule((v) => of.some((f) => f(v)), { k: 'or', of } as const);
-const obj = /* @__NO_SIDE_EFFECTS__ */ (shape: Readonly<Record<string, Field>>) =>
-  rule((v) => isRecord(v) && failing(shape, v) === undefined, { k: 'obj', shape } as const);
+const obj = /* @__NO_SIDE_EFFECTS__ */ (shape: Readonly<Record<string, Field>>) => {
+  const w = walk(shape);
+  return rule((v) => isRecord(v) && failing(w, v) === undefined, { k: 'obj', shape } as const);
+};
 const d = opt(rule((v) => v !== undefined, { k: 'json' } as const));
 const b = opt(rule((v) => v instanceof Uint8Array, { k: 'bytes' } as const));
 
@@ -176,9 +179,15 @@ export const serverFrames: Grammar<ServerFrame> = {
 
 // ---- the check -----------------------------------------------------------------------------------
 
+/** A shape as the check walks it: keys and rules side by side (an array walk, not a for-in per frame). */
+type Walk = [keys: string[], rules: Field[]];
+function walk(shape: Readonly<Record<string, Field>>): Walk {
+  return [Object.keys(shape), Object.values(shape)];
+}
+
 /** The first field of `v` that breaks its rule. */
-function failing(shape: Readonly<Record<string, Field>>, v: Record<string, unknown>): string | undefined {
-  for (const k in shape) if (!shape[k]!(v[k])) return k;
+function failing([keys, rules]: Walk, v: Record<string, unknown>): string | undefined {
+  for (let i = 0; i < keys.length; i++) if (!rules[i]!(v[keys[i]!])) return keys[i];
   return undefined;
 }
 
@@ -188,11 +197,13 @@ function failing(shape: Readonly<Record<string, Field>>, v: Record<string, unkno
  */
 export const frameCheck =
   /* @__NO_SIDE_EFFECTS__ */
-  (grammar: Readonly<Record<string, Readonly<Record<string, Field>>>>) =>
-  (v: unknown): string | undefined => {
-    const t = isRecord(v) ? v.t : undefined;
-    const shape = typeof t === 'string' && Object.hasOwn(grammar, t) ? grammar[t] : undefined;
-    if (!shape) return 'unknown frame type';
-    const bad = failing(shape, v as Record<string, unknown>);
-    return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
+  (grammar: Readonly<Record<string, Readonly<Record<string, Field>>>>) => {
+    const shapes = new Map(Object.entries(grammar).map(([t, shape]) => [t, walk(shape)]));
+    return (v: unknown): string | undefined => {
+      const t = isRecord(v) ? v.t : undefined;
+      const shape = shapes.get(t as string);
+      if (!shape) return 'unknown frame type';
+      const bad = failing(shape, v as Record<string, unknown>);
+      return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
+    };
   };

@@ -22,7 +22,10 @@ export interface ClientOptions {
   autoConnect?: boolean;
   /** ms before an unacknowledged publish rejects with TIMEOUT. Default: 10000. */
   publishTimeout?: number;
-  /** Publishes kept while disconnected; beyond it `publish` rejects with RATE_LIMITED. Default: 1000. */
+  /**
+   * Publishes waiting for their ack, queued while disconnected or in flight; beyond it `publish`
+   * rejects with RATE_LIMITED. Default: 10000.
+   */
   maxQueuedPublishes?: number;
   /** While on a lower rung, ms between background probes of the higher ones. Default: 30000. */
   upgradeInterval?: number;
@@ -46,7 +49,7 @@ const defaults = {
   pollInterval: 2000,
   autoConnect: true,
   publishTimeout: 10_000,
-  maxQueuedPublishes: 1000,
+  maxQueuedPublishes: 10_000,
   upgradeInterval: 30_000,
 };
 

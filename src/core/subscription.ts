@@ -1,6 +1,6 @@
-import { Emitter } from './emitter.js';
+import { Emitter, type Listenable } from './emitter.js';
 import { AnywireError } from './errors.js';
-import type { GapReason } from './frames.js';
+import type { GapReason } from './grammar.js';
 
 export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
 
@@ -24,24 +24,41 @@ export interface SubscriptionEvents {
 
 /**
  * One `client.subscribe()` call. Several subscriptions to one channel share one server-side
- * subscription and one recovery position (see `ChannelRecord` in client.ts).
+ * subscription and one recovery position.
  */
-export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- T types the handler given to subscribe()
+export interface Subscription<T = unknown> extends Listenable<SubscriptionEvents> {
   readonly channel: string;
-  /** Resolves when the server first confirms; rejects with AnywireError (e.g. FORBIDDEN). */
+  /**
+   * Resolves when the server first confirms; rejects with AnywireError (e.g. FORBIDDEN, or CLOSED
+   * when `unsubscribe()` or `client.close()` comes first).
+   */
   readonly ready: Promise<void>;
-  #_state: SubscriptionState = 'subscribing';
-  #settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
-  /** @internal */
-  readonly handler: MessageHandler<T> | undefined;
-  readonly #leave: (sub: Subscription<T>) => void;
+  /** `subscribing` (also again while reconnecting), `subscribed` or `unsubscribed`. */
+  readonly state: SubscriptionState;
+  /** Stops delivery and tells the server when this was the channel's last subscription. */
+  unsubscribe(): void;
+}
 
-  /** @internal Created by `client.subscribe()`. */
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void) {
+/** Reports a throw of application code (a listener or handler); see `Client#report`. */
+export type Report = (cause: unknown, where: string) => void;
+
+/** The implementation of `Subscription`, internal to the core (`Channels` drives it). */
+export class Sub<T = unknown> extends Emitter<SubscriptionEvents> implements Subscription<T> {
+  readonly channel: string;
+  readonly ready: Promise<void>;
+  #state: SubscriptionState = 'subscribing';
+  #settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
+  readonly handler: MessageHandler<T> | undefined;
+  readonly #leave: (sub: Sub<T>) => void;
+  readonly report: Report;
+
+  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Sub<T>) => void, report: Report) {
     super();
     this.channel = channel;
     this.handler = handler;
     this.#leave = leave;
+    this.report = report;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -50,38 +67,42 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   }
 
   get state(): SubscriptionState {
-    return this.#_state;
+    return this.#state;
   }
 
-  /** Stops delivery and tells the server when this was the channel's last subscription. */
   unsubscribe(): void {
-    if (this.#_state === 'unsubscribed') return;
-    this.#_state = 'unsubscribed';
-    this.#settle?.reject(new AnywireError('CLOSED', `unsubscribed from "${this.channel}" before it was confirmed`));
-    this.#settle = undefined;
+    if (this.#state === 'unsubscribed') return;
+    this.#state = 'unsubscribed';
+    this.settle(new AnywireError('CLOSED', `unsubscribed from "${this.channel}" before it was confirmed`));
     this.#leave(this);
   }
 
-  /** @internal */
-  _subscribing(): void {
-    if (this.#_state === 'subscribed') this.#_state = 'subscribing';
+  protected override fault(cause: unknown, event: string): void {
+    this.report(cause, `a "${event}" listener of "${this.channel}"`);
   }
 
-  /** @internal */
-  _subscribed(resumed: boolean): void {
-    if (this.#_state === 'unsubscribed') return;
-    this.#_state = 'subscribed';
-    this.#settle?.resolve();
+  /** Settles `ready` if it is still pending: resolved without an error, else rejected with it. */
+  settle(err?: AnywireError): void {
+    if (err) this.#settle?.reject(err);
+    else this.#settle?.resolve();
     this.#settle = undefined;
+  }
+
+  subscribing(): void {
+    if (this.#state === 'subscribed') this.#state = 'subscribing';
+  }
+
+  subscribed(resumed: boolean): void {
+    if (this.#state === 'unsubscribed') return;
+    this.#state = 'subscribed';
+    this.settle();
     this.emit('subscribed', { channel: this.channel, resumed });
   }
 
-  /** @internal */
-  _failed(err: AnywireError): void {
-    if (this.#_state === 'unsubscribed') return;
-    this.#_state = 'unsubscribed';
-    this.#settle?.reject(err);
-    this.#settle = undefined;
+  failed(err: AnywireError): void {
+    if (this.#state === 'unsubscribed') return;
+    this.#state = 'unsubscribed';
+    this.settle(err);
     this.emit('error', err);
   }
 }
