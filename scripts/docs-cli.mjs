@@ -11,6 +11,8 @@ const help = (args) => execFileSync(process.execPath, [bin, ...args], { encoding
 const file = resolve(root, 'docs/cli.md');
 let n = 0;
 const texts = [help(['--help']), help(['serve', '--help'])];
-const doc = readFileSync(file, 'utf8').replace(/```text\n[\s\S]*?```/g, (block) => (n < texts.length ? '```text\n' + texts[n++] + '```' : block));
+const doc = readFileSync(file, 'utf8').replace(/```text\n[\s\S]*?```/g, (block) =>
+  n < texts.length ? '```text\n' + texts[n++] + '```' : block,
+);
 if (n !== texts.length) throw new Error('docs/cli.md: expected two ```text blocks for the help texts');
 writeFileSync(file, doc);

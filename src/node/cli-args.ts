@@ -57,7 +57,11 @@ export const serveFlags = {
 
 export type ServeFlag = keyof typeof serveFlags;
 export type ServeValues = {
-  [K in ServeFlag]: (typeof serveFlags)[K] extends { type: 'boolean' } ? boolean : (typeof serveFlags)[K] extends { default: string } ? string : string | undefined;
+  [K in ServeFlag]: (typeof serveFlags)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof serveFlags)[K] extends { default: string }
+      ? string
+      : string | undefined;
 };
 
 /** What the command line asks for. `exitCode` 2 means a bad command line. */

@@ -3,12 +3,12 @@
 // It passed against wt-presence 2212196 (its merge of main) before that merge.
 import { render, screen } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { Subscription } from '../core/subscription.js';
+import { clientHasPresence } from '../../test/helpers/fake-client.js';
 import { createClient } from '../node/index.js';
 import { createServer, type ServerOptions } from '../node/server/index.js';
 import { AnywireProvider, usePresence } from './index.js';
 
-const hasPresence = typeof (Subscription.prototype as { presence?: unknown }).presence === 'function';
+const hasPresence = await clientHasPresence();
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -17,7 +17,14 @@ afterEach(async () => {
 
 function Who({ name }: { name: string }) {
   const members = usePresence('room:1', { name });
-  return <p data-testid={`who-${name}`}>{members.map((m) => (m.data as { name: string }).name).sort().join(',')}</p>;
+  return (
+    <p data-testid={`who-${name}`}>
+      {members
+        .map((m) => (m.data as { name: string }).name)
+        .sort()
+        .join(',')}
+    </p>
+  );
 }
 
 it.skipIf(!hasPresence)('usePresence follows joins and leaves of real clients', async () => {
@@ -26,7 +33,10 @@ it.skipIf(!hasPresence)('usePresence follows joins and leaves of real clients', 
   cleanups.push(() => server.close());
   const a = createClient({ url, transports: ['websocket'] });
   const b = createClient({ url, transports: ['websocket'] });
-  cleanups.push(() => a.close(), () => b.close());
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  );
   render(
     <AnywireProvider client={a}>
       <Who name="ada" />

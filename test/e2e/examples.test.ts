@@ -7,11 +7,12 @@ import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { examplesDir, linkAnywire, startExample, type RunningExample } from '../helpers/examples.js';
-import { Subscription } from '../../src/core/subscription.js';
+import type { Subscription } from '../../src/core/subscription.js';
+import { clientHasPresence } from '../helpers/fake-client.js';
 import { client, onCleanup } from '../helpers/server.js';
 import { launchChromium, watchErrors } from './chromium.js';
 
-const hasPresence = typeof (Subscription.prototype as { presence?: unknown }).presence === 'function';
+const hasPresence = await clientHasPresence();
 let browser: Browser;
 let app: RunningExample;
 beforeAll(async () => {
@@ -53,7 +54,9 @@ it('the built Vite + React chat talks to a Node client through the example serve
   // … and renders what the Node client publishes, once each (StrictMode subscribed once).
   await node.publish('chat', { from: 'node', text: 'hello from node' });
   const items = page.getByTestId('messages').locator('li');
-  await vi.waitFor(async () => expect(await items.allTextContents()).toEqual([`${got[0]!.from} hello from chromium`, 'node hello from node']));
+  await vi.waitFor(async () =>
+    expect(await items.allTextContents()).toEqual([`${got[0]!.from} hello from chromium`, 'node hello from node']),
+  );
   // Until presence is merged, usePresence says once that the client has no sub.presence().
   expect(errors.filter((e) => hasPresence || !/anywire\/react: usePresence\(\)/.test(e))).toEqual([]);
 });

@@ -151,7 +151,13 @@ describe('attach() and Expect: 100-continue', () => {
     const post = (path: string) =>
       new Promise<{ status: number; body: string; continued: boolean }>((done, reject) => {
         let continued = false;
-        const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { Expect: '100-continue', 'Content-Type': 'application/json' } });
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { Expect: '100-continue', 'Content-Type': 'application/json' },
+        });
         req.on('continue', () => {
           continued = true;
           req.end('{}');

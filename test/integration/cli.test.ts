@@ -74,7 +74,11 @@ describe('anywire (the built bin)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const { port } = blocker.address() as { port: number };
     try {
-      expect(await cli(['serve', '--port', String(port)])).toEqual({ code: 1, stdout: '', stderr: `anywire: port ${port} on 127.0.0.1 is busy\n` });
+      expect(await cli(['serve', '--port', String(port)])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `anywire: port ${port} on 127.0.0.1 is busy\n`,
+      });
     } finally {
       blocker.close();
     }

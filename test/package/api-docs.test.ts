@@ -54,13 +54,25 @@ describe('docs/api', () => {
         for (const prop of (type.children ?? []) as DeclarationReflection[]) {
           const comment = prop.comment;
           const text = comment
-            ? Comment.combineDisplayParts(comment.summary) + comment.blockTags.map((t) => `${t.tag} ${Comment.combineDisplayParts(t.content)}`).join(' ')
+            ? Comment.combineDisplayParts(comment.summary) +
+              comment.blockTags.map((t) => `${t.tag} ${Comment.combineDisplayParts(t.content)}`).join(' ')
             : '';
           if (!/\bDefault\b|@defaultValue|\bRequired\b/.test(text)) missing.push(`${mod.name}: ${type.name}.${prop.name}`);
         }
       }
     }
-    expect([...checked]).toEqual(expect.arrayContaining(['ClientOptions', 'NodeClientOptions', 'ReconnectOptions', 'ServerOptions', 'MemoryBrokerOptions', 'RedisBrokerOptions', 'HistoryOptions', 'AnywireProviderProps']));
+    expect([...checked]).toEqual(
+      expect.arrayContaining([
+        'ClientOptions',
+        'NodeClientOptions',
+        'ReconnectOptions',
+        'ServerOptions',
+        'MemoryBrokerOptions',
+        'RedisBrokerOptions',
+        'HistoryOptions',
+        'AnywireProviderProps',
+      ]),
+    );
     expect(missing).toEqual([]);
   });
 });
