@@ -80,7 +80,7 @@ export class HttpFailure extends Error {
 }
 
 /** Server codes that end the session: the core must reconnect (a new session, resubscribed from offsets). */
-const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED']);
+const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED', 'TOKEN_EXPIRED']);
 
 /** An `err` frame without an id speaks about the connection, not a frame: the session is over. */
 export function connectionError(frames: readonly ServerFrame[]): CloseInfo | undefined {
@@ -310,6 +310,8 @@ export abstract class HttpTransportBase {
         this.sid = f.sid;
         this.hb = f.hb;
       }
+      // A refreshed token comes with the session id to use from now on.
+      if (f.t === 'authd' && f.sid) this.sid = f.sid;
     }
     this.cursor.observe(frames);
     this.handlers?.onFrames(frames);

@@ -11,6 +11,7 @@ import { AnywireError } from './errors.js';
 import type { ClientFrame, ErrorFrame, GapReason, MessageFrame, SubscribedFrame } from './grammar.js';
 import type { MessageHandler, Report, Sub } from './subscription.js';
 import type { ChannelPosition } from './transport.js';
+import { check } from './schema.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Sub<any>;
@@ -132,7 +133,10 @@ export class Channels {
     for (const sub of rec.subs) {
       if (!sub.handler) continue;
       try {
-        (sub.handler as MessageHandler<unknown>)(data, meta);
+        // A schema's failure is the subscription's `error`; the offset moved on all the same: no gap.
+        const c = sub.schema ? check(sub.schema, data, f.ch) : { value: data };
+        if (c.error) sub.emit('error', new AnywireError('BAD_REQUEST', c.error));
+        else (sub.handler as MessageHandler<unknown>)(c.value, meta);
       } catch (cause) {
         this.#host.report(cause, `the message handler of "${f.ch}"`);
       }

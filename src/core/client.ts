@@ -15,8 +15,11 @@ import {
   type ErrorFrame,
   type ServerFrame,
 } from './frames.js';
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ClientOptions, type PublishOptions, type ResolvedOptions, type SubscribeOptions } from './options.js';
+import { check } from './schema.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { Publisher } from './publisher.js';
+import { refreshTimer } from './token-refresh.js';
 import type { ClientState } from './state.js';
 import { Sub, type MessageHandler, type Subscription } from './subscription.js';
 
@@ -37,10 +40,22 @@ export interface Client extends Listenable<ClientEvents> {
   connect(): Promise<void>;
   /** Closes: no reconnect; pending publishes and `ready`s reject with CLOSED; no timer is left. */
   close(): void;
-  /** Subscribes to a channel; the handler gets each message once, in offset order. */
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T>;
-  /** Resolves with the message's offset on the server's ack; queued while disconnected. */
-  publish(channel: string, data: unknown): Promise<{ offset: number }>;
+  /**
+   * Subscribes to a channel; the handler gets each message once, in offset order. With a `schema`,
+   * every message is checked and the handler receives (and is typed by) the schema's output.
+   */
+  subscribe<S extends StandardSchemaV1>(
+    channel: string,
+    handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
+    options: SubscribeOptions<S> & { schema: S },
+  ): Subscription<StandardSchemaV1.InferOutput<S>>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
+  /**
+   * Resolves with the message's offset on the server's ack; queued while disconnected. With a
+   * `schema`, the data is checked (and typed by the schema's input) before it leaves.
+   */
+  publish<S extends StandardSchemaV1>(channel: string, data: StandardSchemaV1.InferInput<S>, options: PublishOptions<S> & { schema: S }): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
 }
 
 /** What an entry point hands the core: the runtime and the transports it ships. */
@@ -87,6 +102,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeAbort: AbortController | null = null;
   #healthTimer: ReturnType<typeof setTimeout> | undefined;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
     super();
@@ -158,8 +174,15 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
-    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter);
+  /** With a `schema`, the handler receives (and is typed by) the schema's output; see SubscribeOptions. */
+  subscribe<S extends StandardSchemaV1>(
+    channel: string,
+    handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
+    options: SubscribeOptions<S> & { schema: S },
+  ): Subscription<StandardSchemaV1.InferOutput<S>>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
+  subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
+    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter, options?.schema);
     if (!isChannel(channel)) {
       queueMicrotask(() => sub.failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
@@ -169,8 +192,17 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   }
 
   /** Resolves with the message's offset on the server's ack; queued while disconnected. */
-  publish(channel: string, data: unknown): Promise<{ offset: number }> {
+  publish<S extends StandardSchemaV1>(
+    channel: string,
+    data: StandardSchemaV1.InferInput<S>,
+    options: PublishOptions<S> & { schema: S },
+  ): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<{ offset: number }> {
     if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    // Checked before it leaves; what is sent is the data as given (the server checks the same).
+    const error = options?.schema && check(options.schema, data, channel).error;
+    if (error) return Promise.reject(new AnywireError('BAD_REQUEST', error));
     if (!isChannel(channel)) {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }
@@ -342,6 +374,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     if (frames.length) link.transport.send(frames);
     this.#startHeartbeat(link);
     this.#scheduleProbe();
+    this.#refresh(link);
     // The app hears of it once the link is fully set up: a listener that throws, closes or
     // unsubscribes finds a consistent client.
     this.#setState('connected');
@@ -379,6 +412,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     clearTimeout(this.#healthTimer);
     this.#healthTimer = undefined;
     clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#refreshTimer);
     this.#heartbeatTimer = undefined;
     if (this.#link) {
       this.#link.transport.close();
@@ -394,8 +428,8 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     if (this.#closedByUser) return;
     const hint = info.retryAfter ?? this.#retryHint;
     this.#retryHint = undefined;
-    // An expired or unknown HTTP session is not an outage: start a new session at once.
-    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID');
+    // An expired or unknown HTTP session, or an expired token, is not an outage: reconnect at once.
+    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID' || info.code === 'TOKEN_EXPIRED');
   }
 
   #scheduleReconnect(reason: string, retryAfter?: number, immediate = false): void {
@@ -477,10 +511,31 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
         case 'ping':
           link.transport.send([{ t: 'pong' }]);
           break;
+        case 'authd':
+          if (f.code) this.emit('error', new AnywireError(f.code as Code, f.msg!));
+          else link.welcome.exp = f.exp;
+          this.#refresh(link, !!f.code);
+          break;
         default:
           break;
       }
     }
+  }
+
+  /** Schedules the in-band token refresh of `link` ahead of its `exp` (token-refresh.ts). */
+  #refresh(link: Link, retry?: boolean): void {
+    clearTimeout(this.#refreshTimer);
+    if (typeof this.#opts.token != 'function') return;
+    this.#refreshTimer = refreshTimer(link.welcome.exp, () =>
+      this.#resolveToken().then(
+        (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),
+        (err: AnywireError) => {
+          this.emit('error', err);
+          if (this.#link === link) this.#refresh(link, true);
+        },
+      ),
+      retry,
+    );
   }
 
 

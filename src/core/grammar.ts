@@ -46,7 +46,12 @@ export interface PingFrame {
 export interface PongFrame {
   t: 'pong';
 }
-export type ClientFrame = ConnectFrame | SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame | PongFrame;
+/** A fresh token for the open connection (token refresh; answered by `authd`). */
+export interface AuthFrame {
+  t: 'auth';
+  token: string;
+}
+export type ClientFrame = ConnectFrame | SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame | PongFrame | AuthFrame;
 
 export interface WelcomeFrame {
   t: 'welcome';
@@ -57,6 +62,8 @@ export interface WelcomeFrame {
   hb: number;
   /** maxPayload in bytes. */
   max: number;
+  /** The identity's expiry (seconds since the epoch) when it has one: refresh the token before it. */
+  exp?: number | undefined;
 }
 export interface SubscribedFrame {
   t: 'subd';
@@ -91,7 +98,19 @@ export interface ErrorFrame {
   /** Hint in ms before retrying (rate limits, shutdown). */
   retry?: number | undefined;
 }
-export type ServerFrame = WelcomeFrame | SubscribedFrame | MessageFrame | AckFrame | ErrorFrame | PingFrame | PongFrame;
+/**
+ * The answer to `auth`: accepted (`exp`: the new expiry, seconds, when there is one; `sid`: the
+ * session id to use from now on, HTTP transports) or refused (`code` and `msg`; the connection
+ * stays valid until the old expiry).
+ */
+export interface AuthedFrame {
+  t: 'authd';
+  exp?: number | undefined;
+  sid?: string | undefined;
+  code?: string | undefined;
+  msg?: string | undefined;
+}
+export type ServerFrame = WelcomeFrame | SubscribedFrame | MessageFrame | AckFrame | ErrorFrame | PingFrame | PongFrame | AuthedFrame;
 
 // ---- field rules -------------------------------------------------------------------------------
 
@@ -164,17 +183,19 @@ export const clientFrames: Grammar<ClientFrame> = {
   pub: { id, ch, d, b },
   ping: {},
   pong: {},
+  auth: { token: str(0, MAX_TOKEN) },
 };
 
 /** Server → client. */
 export const serverFrames: Grammar<ServerFrame> = {
-  welcome: { v: lit(PROTOCOL_VERSION), sid: str(1, MAX_SID), hb: int(1), max: int(1) },
+  welcome: { v: lit(PROTOCOL_VERSION), sid: str(1, MAX_SID), hb: int(1), max: int(1), exp: opt(int(0)) },
   subd: { id: subId, ch, e: id, o: offset, r: bool, gap: opt(oneOf(['history-trimmed', 'history-lost'])) },
   msg: { ch, o: int(1), d, b },
   ack: { id, o: int(1) },
   err: { code: str(1, MAX_CODE), msg: str(0, Infinity), id: opt(or(id, subId)), ch: opt(ch), retry: opt(int(0)) },
   ping: {},
   pong: {},
+  authd: { exp: opt(int(0)), sid: opt(str(1, MAX_SID)), code: opt(str(1, MAX_CODE)), msg: opt(str(0, Infinity)) },
 };
 
 // ---- the check -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { TransportName } from './transport.js';
 import { defaultReconnect, type ReconnectOptions } from './backoff.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** Options of `createClient`. Every field but `url` is optional. */
 export interface ClientOptions {
@@ -10,7 +11,12 @@ export interface ClientOptions {
   url: string;
   /** The fallback ladder, tried in order. Default: `['websocket', 'sse', 'long-polling', 'polling']`. */
   transports?: readonly TransportName[];
-  /** A token, or a (async) function called on every (re)connect attempt for a fresh one. Default: none (no token is sent). */
+  /**
+   * A token, or a (async) function called on every (re)connect attempt for a fresh one. A function
+   * is also called ahead of the identity's expiry, when the server announces one, and its token is
+   * handed over on the open connection (no reconnect; see docs/operations.md). Default: none (no
+   * token is sent).
+   */
   token?: string | (() => string | Promise<string>);
   /** ms a transport may take to open and complete the handshake before the next rung is tried. Default: 5000. */
   connectTimeout?: number;
@@ -34,6 +40,25 @@ export interface ClientOptions {
    * key (`true`, or a string naming the group). Default: false. See docs/browser.md.
    */
   shareConnection?: boolean | string;
+}
+
+/** Options of `client.subscribe()`. */
+export interface SubscribeOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  /**
+   * Any Standard Schema (zod 4, valibot, arktype…). Every message is checked: one that fails is not
+   * passed to the handler; the subscription emits `error` (BAD_REQUEST) and delivery goes on. The
+   * handler receives the schema's output, and is typed by it. Default: none (nothing is checked).
+   */
+  schema?: S;
+}
+
+/** Options of `client.publish()`. */
+export interface PublishOptions<S extends StandardSchemaV1 = StandardSchemaV1> {
+  /**
+   * Any Standard Schema: the data is checked before it leaves; a failure rejects with BAD_REQUEST
+   * and nothing is sent. Default: none (nothing is checked; the server still checks its own).
+   */
+  schema?: S;
 }
 
 export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect' | 'shareConnection'>> {

@@ -1,6 +1,7 @@
 import { Emitter, type Listenable } from './emitter.js';
 import { AnywireError } from './errors.js';
 import type { GapReason } from './grammar.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
 
@@ -18,7 +19,10 @@ export interface SubscriptionEvents {
   subscribed: (ctx: { channel: string; resumed: boolean }) => void;
   /** History could not cover an outage: the app must refetch. Fires before later messages. */
   gap: (ctx: { channel: string; reason: GapReason; lastOffset: number }) => void;
-  /** The server refused the subscription (e.g. FORBIDDEN); the subscription is over. */
+  /**
+   * The server refused the subscription (e.g. FORBIDDEN): the subscription is over. Or, with code
+   * BAD_REQUEST, a message failed the subscription's `schema`: it was skipped, delivery goes on.
+   */
   error: (err: AnywireError) => void;
 }
 
@@ -52,11 +56,14 @@ export class Sub<T = unknown> extends Emitter<SubscriptionEvents> implements Sub
   readonly handler: MessageHandler<T> | undefined;
   readonly #leave: (sub: Sub<T>) => void;
   readonly report: Report;
+  /** Checks every message (schema.ts). */
+  readonly schema: StandardSchemaV1 | undefined;
 
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Sub<T>) => void, report: Report) {
+  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Sub<T>) => void, report: Report, schema?: StandardSchemaV1) {
     super();
     this.channel = channel;
     this.handler = handler;
+    this.schema = schema;
     this.#leave = leave;
     this.report = report;
     this.ready = new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * one. Pure (no process, no I/O) so it is tested directly; `cli.ts` acts on the result.
  *
  * A flag is declared once, in `serveFlags`: the parser, `anywire serve --help` and the tests all
- * read that table. To add one (e.g. `--metrics`), add an entry and read `request.values.NAME` in cli.ts.
+ * read that table. To add one, add an entry and read `request.values.NAME` in cli.ts.
  */
 
 /** One flag of `anywire serve`. */
@@ -52,6 +52,7 @@ export const serveFlags = {
     description: 'Redis broker (redis:// or rediss://), to run several servers as one; needs ANYWIRE_SECRET',
     check: (v) => (/^rediss?:\/\/\S+$/.test(v) ? undefined : 'must be a redis:// or rediss:// URL'),
   },
+  metrics: { type: 'boolean', description: 'serve Prometheus metrics at <path>/metrics (see docs/operations.md)' },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies Record<string, FlagSpec>;
 

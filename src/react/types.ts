@@ -13,7 +13,8 @@ export type SubscribeOptions =
   Parameters<Client['subscribe']> extends [unknown, unknown?, (infer O)?, ...unknown[]]
     ? unknown extends O
       ? Record<string, unknown>
-      : NonNullable<O>
+      : // Options a newer client takes (e.g. presence's `rewind`) pass through to it.
+        NonNullable<O> & Record<string, unknown>
     : Record<string, unknown>;
 
 /** A member of a channel's presence (the contract's `PresenceMember`). */

@@ -16,6 +16,7 @@ const valid: Record<string, Record<string, unknown>> = {
   pubBinary: { t: 'pub', id: 'p-2', ch: 'chat', b: new Uint8Array([1]) },
   ping: { t: 'ping' },
   pong: { t: 'pong' },
+  auth: { t: 'auth', token: 'fresh' },
 };
 
 /** The shared edge values, and what a client frame adds: its lengths, types and `since` shapes. */

@@ -14,5 +14,7 @@ export { redisBroker, type RedisBrokerOptions, type RedisBrokerHandle } from './
 export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResult, Payload, SignalListener } from './brokers/types.js';
 export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
+export type { ServerStats } from './metrics.js';
+export type { StandardSchemaV1 } from '../../core/standard-schema.js';
 export { AnywireError } from '../../core/errors.js';
 export { codes, type Code } from '../../core/codes.js';

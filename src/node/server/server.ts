@@ -11,6 +11,8 @@ import { originAllowed } from './origin.js';
 import { WebSocketHandler } from './transports/websocket.js';
 import { HttpHandler } from './transports/http.js';
 import { mount, type AnyHttpServer } from './attach.js';
+import { serveOps, stats } from './health.js';
+import type { ServerStats } from './metrics.js';
 
 export class AnywireServer extends EventEmitter<ServerEvents> {
   private readonly core: ServerCore;
@@ -107,6 +109,16 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     return this.core.publish(channel, data);
   }
 
+  /** Counters and gauges for dashboards; see docs/operations.md. */
+  stats(): ServerStats {
+    return stats(this.core);
+  }
+
+  /** `stats()` as Prometheus text exposition (names prefixed `anywire_`); see docs/operations.md. */
+  metrics(): string {
+    return this.core.metrics.exposition(stats(this.core));
+  }
+
   /**
    * Graceful shutdown: every client is told to reconnect (elsewhere) after a short delay, then
    * connections close. Closes the http server only if `listen()` created it, and the broker.
@@ -142,6 +154,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
 
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const sub = req.url!.split('?', 1)[0]!.slice(this.path.length) || '/';
+    if (serveOps(this.core, req, res, sub)) return;
     this.http.handle(req, res, sub);
   }
 
