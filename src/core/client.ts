@@ -16,7 +16,9 @@ import {
   type ServerFrame,
 } from './frames.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
 import { Publisher } from './publisher.js';
+import { Requests } from './requests.js';
 import { canTransition, type ClientState } from './state.js';
 import { Subscription, type MessageHandler } from './subscription.js';
 import { utf8Length } from './utf8.js';
@@ -67,6 +69,8 @@ export class Client extends Emitter<ClientEvents> {
   #retryHint: number | undefined;
   readonly #channels: Channels;
   readonly #publisher: Publisher;
+  /** History and presence reads waiting for their answer. */
+  readonly #requests: Requests;
   #unhook: (() => void) | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeAbort: AbortController | null = null;
@@ -77,6 +81,10 @@ export class Client extends Emitter<ClientEvents> {
     this.#opts = resolveOptions(options);
     this.#env = env;
     this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes, (frame) => {
+      this.#link?.transport.send([frame]);
+      return !!this.#link;
+    });
+    this.#requests = new Requests(this.#opts.publishTimeout, (frame) => {
       this.#link?.transport.send([frame]);
       return !!this.#link;
     });
@@ -132,6 +140,7 @@ export class Client extends Emitter<ClientEvents> {
     this.#passAbort?.abort();
     this.#dropLink();
     this.#publisher.rejectAll('CLOSED', 'client closed');
+    this.#requests.rejectAll('CLOSED', 'client closed');
     this.#channels.suspend();
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
@@ -169,6 +178,15 @@ export class Client extends Emitter<ClientEvents> {
       return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
     }
     return this.#publisher.add(channel, data, text, bytes);
+  }
+
+  /**
+   * A page of a channel's history, newest last (needs `subscribe` permission). Waits for a link
+   * while disconnected; rejects with TIMEOUT after `publishTimeout`.
+   */
+  history<T = unknown>(channel: string, options?: HistoryOptions): Promise<HistoryPage<T>> {
+    if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    return requestHistory<T>(this.#requests, channel, options);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -275,7 +293,7 @@ export class Client extends Emitter<ClientEvents> {
     this.#preferred = this.#opts.transports.indexOf(link.transport.name);
     this.#setState('connected');
     this.#setTransport(link.transport.name);
-    const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames()];
+    const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames(), ...this.#requests.frames()];
     if (frames.length) link.transport.send(frames);
     if (early.length) this.#onFrames(link.gen, early);
     this.#startHeartbeat(link);
@@ -396,6 +414,10 @@ export class Client extends Emitter<ClientEvents> {
         case 'ack':
           this.#publisher.settle(f);
           break;
+        case 'histd':
+        case 'presd':
+          this.#requests.settle(f);
+          break;
         case 'err':
           this.#serverError(f);
           break;
@@ -411,7 +433,7 @@ export class Client extends Emitter<ClientEvents> {
 
 
   #serverError(f: ErrorFrame): void {
-    if (this.#publisher.settle(f)) return;
+    if (this.#publisher.settle(f) || this.#requests.settle(f)) return;
     if (typeof f.id === 'number') return this.#channels.refused(f as ErrorFrame & { id: number });
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry }));

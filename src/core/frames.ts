@@ -7,14 +7,18 @@ import { fromBase64, toBase64 } from './base64.js';
 import { CHANNEL_PATTERN } from './protocol.js';
 import type { ServerFrame } from './schemas.js';
 
-export { CHANNEL_PATTERN, PROTOCOL_VERSION } from './protocol.js';
+export { CHANNEL_PATTERN, MAX_HISTORY_LIMIT, PROTOCOL_VERSION } from './protocol.js';
 export type {
   AckFrame,
   ClientFrame,
   ConnectFrame,
   ErrorFrame,
   GapReason,
+  HistoryAnswerFrame,
+  HistoryFrame,
   MessageFrame,
+  PresenceAnswerFrame,
+  PresenceFrame,
   PublishFrame,
   ServerFrame,
   SubscribeFrame,
@@ -56,6 +60,10 @@ const opt =
 const id64 = str(1, 64);
 const payload = { d: () => true, b: opt((v) => v instanceof Uint8Array) };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const historyEntry: Check = (v) => isRecord(v) && isInt(v.o, 1) && (v.b === undefined || typeof v.b === 'string');
+const presenceMember: Check = (v) => isRecord(v) && typeof v.id === 'string' && isInt(v.connections, 1);
+
 /** Per frame type `t`: a check for each field (an absent field is `undefined`). */
 const shapes: Record<string, Record<string, Check>> = {
   __proto__: null as never,
@@ -68,7 +76,9 @@ const shapes: Record<string, Record<string, Check>> = {
     r: (v) => typeof v === 'boolean',
     gap: opt((v) => v === 'history-trimmed' || v === 'history-lost'),
   },
-  msg: { ch: isChannel, o: int(1), ...payload },
+  msg: { ch: isChannel, o: int(1), ...payload, p: opt((v) => v === 'join' || v === 'leave') },
+  histd: { id: id64, e: id64, o: int(0), m: (v) => Array.isArray(v) && v.every(historyEntry) },
+  presd: { id: id64, m: (v) => Array.isArray(v) && v.every(presenceMember), n: int(0) },
   ack: { id: id64, o: int(1) },
   err: {
     code: id64,

@@ -3,7 +3,7 @@
 // is a hand-written equivalent of `serverFrame` here, kept small for the browser bundle and tested
 // against this schema (frames-check.test.ts). See docs/protocol.md for the flows.
 import * as z from 'zod/mini';
-import { CHANNEL_PATTERN, PROTOCOL_VERSION } from './protocol.js';
+import { CHANNEL_PATTERN, MAX_HISTORY_LIMIT, PROTOCOL_VERSION } from './protocol.js';
 
 const channel = z.string().check(z.regex(CHANNEL_PATTERN));
 const offset = z.int().check(z.nonnegative());
@@ -28,6 +28,12 @@ export const subscribeFrame = z.object({
   ch: channel,
   /** Resume point: the last offset this client delivered, in that epoch. */
   since: z.optional(z.object({ e: epoch, o: offset })),
+  /** Rewind: without `since`, deliver the last `rw` messages of history first (docs/protocol.md, History and rewind). */
+  rw: z.optional(z.int().check(z.positive(), z.lte(MAX_HISTORY_LIMIT))),
+  /** Presence: this client's id, stable across its reconnects (docs/protocol.md, Presence). */
+  pc: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  /** Presence: this client's data (any JSON value; the server bounds its size). */
+  p: z.optional(json),
 });
 export const unsubscribeFrame = z.object({ t: z.literal('unsub'), ch: channel });
 export const publishFrame = z.object({
@@ -38,6 +44,16 @@ export const publishFrame = z.object({
   d: z.optional(json),
   b: z.optional(bytes),
 });
+/** A history page: the newest `n` messages below offset `b`. */
+export const historyFrame = z.object({
+  t: z.literal('hist'),
+  id: publishId,
+  ch: channel,
+  n: z.optional(z.int().check(z.positive(), z.lte(MAX_HISTORY_LIMIT))),
+  b: z.optional(z.int().check(z.positive())),
+});
+/** Who is present on a channel. */
+export const presenceFrame = z.object({ t: z.literal('pres'), id: publishId, ch: channel });
 export const pingFrame = z.object({ t: z.literal('ping') });
 export const pongFrame = z.object({ t: z.literal('pong') });
 
@@ -46,6 +62,8 @@ export const clientFrame = z.discriminatedUnion('t', [
   subscribeFrame,
   unsubscribeFrame,
   publishFrame,
+  historyFrame,
+  presenceFrame,
   pingFrame,
   pongFrame,
 ]);
@@ -79,6 +97,31 @@ export const messageFrame = z.object({
   o: z.int().check(z.positive()),
   d: z.optional(json),
   b: z.optional(bytes),
+  /** Set on a presence event: `d` is the PresenceMember that joined or left (docs/protocol.md, Presence). */
+  p: z.optional(z.enum(['join', 'leave'])),
+});
+/** One message of a history page; binary data as base64 in `b`. */
+const historyEntry = z.object({ o: z.int().check(z.positive()), d: z.optional(json), b: z.optional(z.string()) });
+/** The answer to `hist`: messages newest last, the epoch and the channel's latest offset. */
+export const historyAnswerFrame = z.object({
+  t: z.literal('histd'),
+  id: publishId,
+  e: epoch,
+  o: offset,
+  m: z.array(historyEntry),
+});
+const presenceMember = z.object({
+  id: z.string(),
+  identity: z.optional(json),
+  data: z.optional(json),
+  connections: z.int().check(z.positive()),
+});
+/** The answer to `pres`: at most the server's list cap of members, and how many there are in all. */
+export const presenceAnswerFrame = z.object({
+  t: z.literal('presd'),
+  id: publishId,
+  m: z.array(presenceMember),
+  n: z.int().check(z.nonnegative()),
 });
 export const ackFrame = z.object({ t: z.literal('ack'), id: publishId, o: z.int().check(z.positive()) });
 export const errorFrame = z.object({
@@ -96,6 +139,8 @@ export const serverFrame = z.discriminatedUnion('t', [
   welcomeFrame,
   subscribedFrame,
   messageFrame,
+  historyAnswerFrame,
+  presenceAnswerFrame,
   ackFrame,
   errorFrame,
   pingFrame,
@@ -110,6 +155,10 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 export type WelcomeFrame = z.infer<typeof welcomeFrame>;
 export type SubscribedFrame = z.infer<typeof subscribedFrame>;
 export type MessageFrame = z.infer<typeof messageFrame>;
+export type HistoryFrame = z.infer<typeof historyFrame>;
+export type PresenceFrame = z.infer<typeof presenceFrame>;
+export type HistoryAnswerFrame = z.infer<typeof historyAnswerFrame>;
+export type PresenceAnswerFrame = z.infer<typeof presenceAnswerFrame>;
 export type AckFrame = z.infer<typeof ackFrame>;
 export type ErrorFrame = z.infer<typeof errorFrame>;
 export type ServerFrame = z.infer<typeof serverFrame>;

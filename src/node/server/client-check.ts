@@ -3,7 +3,7 @@
 // schema), run before zod on every client frame. zod's generic object parse was the costliest step
 // between a `pub` arriving and its `msg` leaving; a frame the check refuses still goes through zod,
 // so every malformed frame gets zod's own issue in its error, exactly as before.
-import { PROTOCOL_VERSION, isChannel, isInt, isText, type ClientFrame } from '../../core/frames.js';
+import { MAX_HISTORY_LIMIT, PROTOCOL_VERSION, isChannel, isInt, isText, type ClientFrame } from '../../core/frames.js';
 import { clientFrame as schema } from '../../core/schemas.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -22,10 +22,16 @@ export function isClientFrame(v: unknown): boolean {
     case 'sub': {
       if (!isInt(v.id, 0) || !isChannel(v.ch)) return false;
       const since = v.since;
+      if (v.rw !== undefined && !(isInt(v.rw, 1) && (v.rw as number) <= MAX_HISTORY_LIMIT)) return false;
+      if (v.pc !== undefined && !isText(v.pc, 1, 64)) return false;
       return since === undefined || (isRecord(since) && isText(since.e, 1, 64) && isInt(since.o, 0));
     }
     case 'unsub':
       return isChannel(v.ch);
+    case 'hist':
+      return isText(v.id, 1, 64) && isChannel(v.ch) && (v.n === undefined || (isInt(v.n, 1) && (v.n as number) <= MAX_HISTORY_LIMIT)) && (v.b === undefined || isInt(v.b, 1));
+    case 'pres':
+      return isText(v.id, 1, 64) && isChannel(v.ch);
     case 'ping':
     case 'pong':
       return true;

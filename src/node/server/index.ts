@@ -14,5 +14,6 @@ export { redisBroker, type RedisBrokerOptions, type RedisBrokerHandle } from './
 export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResult, Payload, SignalListener } from './brokers/types.js';
 export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
+export type { HistoryAnswer, HistoryMessage, HistoryQuery } from './history.js';
 export { AnywireError } from '../../core/errors.js';
 export { codes, type Code } from '../../core/codes.js';

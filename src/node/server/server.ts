@@ -12,6 +12,7 @@ import { originAllowed } from './origin.js';
 import { WebSocketHandler } from './transports/websocket.js';
 import { HttpHandler } from './transports/http.js';
 import { sendJson } from './http-util.js';
+import { history, type HistoryAnswer, type HistoryQuery } from './history.js';
 
 type AnyHttpServer = HttpServer | HttpsServer;
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -121,6 +122,11 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   /** Publishes from the backend; works before `listen()`. */
   publish(channel: string, data: unknown): Promise<{ offset: number }> {
     return this.core.publish(channel, data);
+  }
+
+  /** A page of a channel's history, newest last: `{ messages: [{ data, offset }], epoch, latest }`. */
+  history(channel: string, query?: HistoryQuery): Promise<HistoryAnswer> {
+    return history(this.core.broker, channel, query);
   }
 
   /**

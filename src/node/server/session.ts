@@ -2,7 +2,8 @@
 // their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
-import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import { answerQuery } from './queries.js';
 import type { Payload } from './brokers/types.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
@@ -72,6 +73,10 @@ export class Session implements HubMember {
           break;
         case 'pub':
           this.publish(f);
+          break;
+        case 'hist':
+        case 'pres':
+          this.query(f);
           break;
         case 'ping':
           this.sink.frame({ t: 'pong' });
@@ -173,6 +178,20 @@ export class Session implements HubMember {
     allowed.then((ok) => {
       if (!ok) return this.error('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f.id, f.ch);
       this.store(f, payload);
+    });
+  }
+
+  /** A history page or the presence list: needs `subscribe` permission; one answer frame. */
+  private query(f: HistoryFrame | PresenceFrame): void {
+    const allowed = this.allowed(f.ch, 'subscribe');
+    void allowed.then(async (ok) => {
+      if (!ok) return this.error('FORBIDDEN', `not allowed to read "${f.ch}"`, f.id, f.ch);
+      try {
+        this.sink.frame(await answerQuery(this.core, f));
+      } catch (err) {
+        const e = err as { code?: Code; message: string };
+        this.error(e.code ?? 'BROKER_UNAVAILABLE', e.message, f.id, f.ch);
+      }
     });
   }
 

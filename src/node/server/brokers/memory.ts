@@ -2,7 +2,7 @@
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryPage, HistoryResult, Payload, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
@@ -76,6 +76,19 @@ class MemoryBroker implements Broker {
     const messages: BrokerMessage[] = [];
     for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
     return { epoch, top, messages };
+  }
+
+  async page(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
+    const state = this.channel(channel);
+    this.trim(state, Infinity, Date.now());
+    const before = options.before ?? Infinity;
+    const messages: BrokerMessage[] = [];
+    // Offsets in the ring are consecutive: the entry below `before` is found by arithmetic.
+    const oldest = state.ring[state.head]?.message.offset ?? state.top + 1;
+    let i = Math.min(state.ring.length, state.head + Math.max(0, Math.min(before, state.top + 1) - oldest)) - 1;
+    for (; i >= state.head && messages.length < options.limit; i--) messages.push(state.ring[i]!.message);
+    messages.reverse();
+    return { epoch: state.epoch, top: state.top, messages };
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {

@@ -13,8 +13,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { GapReason } from '../../../core/frames.js';
 import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1 } from './redis-scripts.js';
+import { PAGE_LUA, pageArgs, readPage } from './redis-page.js';
 import { RedisSignals } from './redis-signals.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryResult, Payload, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryPage, HistoryResult, Payload, SignalListener } from './types.js';
 
 export interface RedisBrokerOptions {
   /** Redis URL, e.g. 'redis://:password@host:6379/0'. Default: 'redis://127.0.0.1:6379' when no `client` is given. */
@@ -151,6 +152,13 @@ class RedisBroker implements Broker {
     const result = await p;
     if (delivered && result.epoch === delivered.epoch && result.top < delivered.offset) return this.read(channel, since);
     return result;
+  }
+
+  /** History read backwards (XREVRANGE with COUNT): see redis-page.ts. */
+  async page(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
+    await this.health.usable();
+    const k = channelKeys(this.prefix, channel);
+    return readPage(channel, (await this.script(PAGE_LUA, [k.meta, k.stream], pageArgs(newEpoch(), this.metaTtl, options), true)) as unknown[]);
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {

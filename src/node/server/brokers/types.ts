@@ -29,6 +29,16 @@ export interface HistoryResult {
   gap?: GapReason;
 }
 
+/** A page of history read backwards (see `Broker.page`). */
+export interface HistoryPage {
+  /** The channel's current epoch. */
+  epoch: string;
+  /** The channel's latest offset (0 when nothing was published in this epoch). */
+  top: number;
+  /** At most `limit` messages with offsets below `before`, newest last; what was trimmed is simply absent. */
+  messages: BrokerMessage[];
+}
+
 export type BrokerListener = (message: BrokerMessage) => void;
 
 /** Receives the `data` of a broker signal. */
@@ -51,6 +61,12 @@ export interface Broker {
   ): Promise<{ epoch: string; offset: number }>;
   /** Recovery: what the channel holds after `since`, or where it stands now when `since` is absent. */
   history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult>;
+  /**
+   * History read backwards: the newest `limit` messages with an offset below `before` (all when
+   * absent), newest last. Backs `history()` and `rewind`. Optional for third-party brokers; without
+   * it those answer BAD_REQUEST.
+   */
+  page?(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage>;
   subscribe(channel: string, listener: BrokerListener): Promise<void>;
   unsubscribe(channel: string, listener: BrokerListener): Promise<void>;
   /** False while the backing store is unreachable. */

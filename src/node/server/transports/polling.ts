@@ -109,7 +109,8 @@ export class PollingHandler {
     const frames: ClientFrame[] = [];
     let waiting = 0;
     for (const f of inbound.frames) {
-      if (f.t === 'pub') {
+      if (f.t === 'pub' || f.t === 'hist' || f.t === 'pres') {
+        // Each gets exactly one answer frame (ack, histd, presd or err).
         frames.push(f);
         waiting++;
       } else if (f.t === 'ping') {

@@ -1,0 +1,11 @@
+// The answers to a client's read-only queries (`hist`, `pres`), whatever the transport. The
+// session checks `subscribe` permission first.
+import { AnywireError } from '../../core/errors.js';
+import type { HistoryFrame, PresenceFrame } from '../../core/frames.js';
+import type { ServerCore } from './core.js';
+import { historyAnswerFrame } from './history.js';
+
+export async function answerQuery(core: ServerCore, f: HistoryFrame | PresenceFrame): Promise<object> {
+  if (f.t === 'hist') return historyAnswerFrame(core.broker, f);
+  throw new AnywireError('BAD_REQUEST', `presence is not enabled on "${f.ch}"`);
+}
