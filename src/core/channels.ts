@@ -4,7 +4,8 @@
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
-import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, SubscribeFrame, SubscribedFrame } from './frames.js';
+import { rewindOf, withPresence } from './presence.js';
 import type { MessageHandler, Subscription } from './subscription.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
@@ -32,6 +33,8 @@ export interface ChannelsHost {
   error(err: AnywireError): void;
   /** Backoff for transient refusals. */
   readonly retryPolicy: ReconnectOptions;
+  /** This client's presence id, stable across its reconnects (see presence.ts). */
+  readonly clientId: string;
 }
 
 export class Channels {
@@ -144,6 +147,11 @@ export class Channels {
     rec.confirmed = false;
     for (const sub of rec.subs) sub._subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    return { t: 'sub', id: rec.subId, ch: rec.name, since };
+    const frame: SubscribeFrame = { t: 'sub', id: rec.subId, ch: rec.name, since };
+    if (!since) {
+      const rw = rewindOf(rec.subs);
+      if (rw) frame.rw = rw;
+    }
+    return withPresence(frame, rec.subs, this.#host.clientId);
   }
 }

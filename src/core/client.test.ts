@@ -190,7 +190,7 @@ describe('subscriptions', () => {
     const sub = c.subscribe('early');
     expect(sub.state).toBe('subscribing');
     await c.connect();
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'early' }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'early', pc: expect.any(String) }]);
   });
 
   it('resubscribes from the last delivered offset after the transport closes', async () => {
@@ -211,7 +211,7 @@ describe('subscriptions', () => {
     await vi.advanceTimersByTimeAsync(100);
     await vi.waitFor(() => expect(c.state).toBe('connected'));
     expect(net.current).not.toBe(first);
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 } }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 }, pc: expect.any(String) }]);
 
     // The server replays 4 and 5; 3 arrives again and is dropped.
     confirm('chat', { e: 'ep1', o: 3, r: true }, msg('chat', 3), msg('chat', 4), msg('chat', 5));

@@ -17,10 +17,11 @@ import {
 } from './frames.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
+import { newClientId } from './presence.js';
 import { Publisher } from './publisher.js';
 import { Requests } from './requests.js';
 import { canTransition, type ClientState } from './state.js';
-import { Subscription, type MessageHandler } from './subscription.js';
+import { Subscription, type MessageHandler, type SubscribeOptions } from './subscription.js';
 import { utf8Length } from './utf8.js';
 
 export interface ClientEvents {
@@ -96,6 +97,7 @@ export class Client extends Emitter<ClientEvents> {
       },
       error: (err) => this.emit('error', err),
       retryPolicy: this.#opts.reconnect || defaultReconnect,
+      clientId: newClientId(),
     });
     this.#unhook = env.lifecycle?.({
       online: () => this.#retryNow(),
@@ -145,8 +147,8 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub));
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
+    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options);
     if (!isChannel(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;

@@ -5,7 +5,7 @@ export type { Client, ClientEvents } from './client.js';
 export type { ClientOptions } from './options.js';
 export type { ReconnectOptions } from './backoff.js';
 export type { ClientState } from './state.js';
-export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, MessageHandler } from './subscription.js';
+export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, MessageHandler, SubscribeOptions } from './subscription.js';
 export type { GapReason } from './frames.js';
 export type { HistoryOptions, HistoryPage } from './history.js';
 export type { TransportName } from '../adapters/types.js';

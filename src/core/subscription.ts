@@ -13,6 +13,18 @@ export interface MessageMeta {
 
 export type MessageHandler<T> = (data: T, meta: MessageMeta) => void;
 
+/** The third argument of `client.subscribe()`. */
+export interface SubscribeOptions {
+  /**
+   * Deliver the last `rewind` messages of the channel's history first, then live ones: no gap and
+   * no duplicate between them. Applies when the channel's first subscription of this client is
+   * made; capped at 1000 and at what history holds.
+   */
+  rewind?: number;
+  /** This client's presence data on the channel (any JSON value, at most 1 KiB), when the server enables presence there. */
+  presence?: unknown;
+}
+
 export interface SubscriptionEvents {
   /** Each time the server confirms; `resumed` is true when history covered the outage. */
   subscribed: (ctx: { channel: string; resumed: boolean }) => void;
@@ -34,13 +46,16 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   #settle: { resolve: () => void; reject: (e: AnywireError) => void } | undefined;
   /** @internal */
   readonly handler: MessageHandler<T> | undefined;
+  /** @internal */
+  readonly options: SubscribeOptions;
   readonly #leave: (sub: Subscription<T>) => void;
 
   /** @internal Created by `client.subscribe()`. */
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void) {
+  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void, options: SubscribeOptions = {}) {
     super();
     this.channel = channel;
     this.handler = handler;
+    this.options = options;
     this.#leave = leave;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };

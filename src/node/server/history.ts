@@ -4,7 +4,7 @@
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN, MAX_HISTORY_LIMIT, type HistoryFrame } from '../../core/frames.js';
 import { toBase64 } from '../../core/base64.js';
-import type { Broker, BrokerMessage, HistoryPage } from './brokers/types.js';
+import type { Broker, BrokerMessage, HistoryPage, HistoryResult } from './brokers/types.js';
 import { isPresenceEvent } from './presence-event.js';
 
 /** `limit` when none is given. */
@@ -86,4 +86,16 @@ export async function historyAnswerFrame(broker: Broker, f: HistoryFrame): Promi
   const page = await readPage(broker, f.ch, { limit: f.n, before: f.b });
   const m = page.messages.map((x) => (typeof x.payload === 'string' ? { o: x.offset, d: JSON.parse(x.payload) } : { o: x.offset, b: toBase64(x.payload) }));
   return { t: 'histd', id: f.id, e: page.epoch, o: page.top, m };
+}
+
+/**
+ * Rewind for a `sub` without `since`: the last `n` messages, and `from`, the offset just before the
+ * first of them, which the subscription confirms (so they follow as replayed history). The caller
+ * joined the channel's live fan-out before asking, so whatever comes after `top` arrives live: no
+ * gap, no duplicate (the same ordering as a resume from `since`).
+ */
+export async function rewindPage(broker: Broker, channel: string, n: number): Promise<HistoryResult & { from: number }> {
+  const page = await readPage(broker, channel, { limit: n });
+  const from = page.messages.length ? page.messages[0]!.offset - 1 : page.top;
+  return { epoch: page.epoch, top: page.top, messages: page.messages, from };
 }

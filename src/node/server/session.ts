@@ -4,7 +4,8 @@ import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
 import { answerQuery } from './queries.js';
-import type { Payload } from './brokers/types.js';
+import type { HistoryResult, Payload } from './brokers/types.js';
+import { rewindPage } from './history.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
@@ -106,18 +107,25 @@ export class Session implements HubMember {
       return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
     }
     if (stale()) return;
-    let history;
+    let history: HistoryResult;
+    let rewound: number | undefined;
     try {
       await this.core.hub.join(ch, this); // idempotent: a re-subscribe keeps one membership
       if (stale()) return;
-      history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      if (f.rw && !f.since) {
+        const r = await rewindPage(this.core.broker, ch, f.rw);
+        rewound = r.from;
+        history = r;
+      } else {
+        history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
       return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
-    sub.last = resumed ? f.since!.o : history.top;
+    sub.last = resumed ? f.since!.o : (rewound ?? history.top);
     sub.epoch = history.epoch;
     if (!quiet || history.gap) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
@@ -129,6 +137,8 @@ export class Session implements HubMember {
       sub.last = m.offset;
       this.sink.message(this.core.encode(m));
     }
+    // A rewind left out the presence events among the messages: live delivery goes on after top.
+    if (rewound !== undefined) sub.last = Math.max(sub.last, history.top);
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);

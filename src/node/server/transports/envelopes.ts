@@ -3,6 +3,7 @@
 // See docs/transports.md for the endpoints.
 import * as z from 'zod/mini';
 import { CHANNEL_PATTERN, PROTOCOL_VERSION } from '../../../core/frames.js';
+import { subscribeFrame } from '../../../core/schemas.js';
 
 const sid = z.string().check(z.minLength(1), z.maxLength(4096));
 
@@ -13,6 +14,10 @@ export const cursorEntry = z.object({
     z.object({ e: z.string().check(z.minLength(1), z.maxLength(64)), o: z.int().check(z.nonnegative()) }),
   ),
   q: z.optional(z.boolean()),
+  // Rewind and presence (docs/protocol.md); checked like the `sub` frame's fields.
+  rw: z.optional(subscribeFrame.shape.rw),
+  pc: z.optional(subscribeFrame.shape.pc),
+  p: z.optional(subscribeFrame.shape.p),
 });
 
 const cursor = z.array(cursorEntry).check(z.maxLength(10_000));
