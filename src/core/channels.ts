@@ -5,7 +5,7 @@ import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import type { ClientFrame, ErrorFrame, MessageFrame, SubscribeFrame, SubscribedFrame } from './frames.js';
-import { rewindOf, withPresence } from './presence.js';
+import { announce, rewindOf, withPresence, type PresenceMember } from './presence.js';
 import type { MessageHandler, Subscription } from './subscription.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
@@ -87,6 +87,7 @@ export class Channels {
     // Exactly once: anything at or below the last delivered offset was already delivered.
     if (rec.offset !== undefined && f.o <= rec.offset) return;
     rec.offset = f.o;
+    if (f.p) return announce(rec.subs, f.p, f.d as PresenceMember, (err) => this.#host.error(err));
     const data = f.b ?? f.d;
     const meta = { channel: f.ch, offset: f.o };
     for (const sub of rec.subs) {

@@ -17,7 +17,7 @@ import {
 } from './frames.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
-import { newClientId } from './presence.js';
+import { newClientId, requestPresence } from './presence.js';
 import { Publisher } from './publisher.js';
 import { Requests } from './requests.js';
 import { canTransition, type ClientState } from './state.js';
@@ -148,7 +148,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options);
+    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options, (ch) => requestPresence(this.#requests, ch));
     if (!isChannel(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;

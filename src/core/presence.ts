@@ -2,7 +2,9 @@
 // type. A client has one random presence id for its whole life, sent in every `sub`: the server
 // keys this client's presence by it, so a reconnect, a transport change or a move to another
 // server continues the same presence connection instead of making a new one.
-import type { SubscribeFrame } from './frames.js';
+import { AnywireError, errorMessage } from './errors.js';
+import type { PresenceAnswerFrame, SubscribeFrame } from './frames.js';
+import type { Requests } from './requests.js';
 import type { Subscription } from './subscription.js';
 
 /** Who is present on a channel. */
@@ -47,4 +49,21 @@ export function withPresence(frame: SubscribeFrame, subs: Subs, clientId: string
     }
   }
   return frame;
+}
+
+/** `sub.presence()`: asks the server for the channel's members. */
+export async function requestPresence(requests: Requests, channel: string): Promise<PresenceMember[]> {
+  const answer = await requests.add<PresenceAnswerFrame>({ t: 'pres', ch: channel });
+  return answer.m as PresenceMember[];
+}
+
+/** Emits a presence event (a `msg` with `p`) on the channel's subscriptions; a throwing listener is reported. */
+export function announce(subs: Subs, kind: 'join' | 'leave', member: PresenceMember, report: (err: AnywireError) => void): void {
+  for (const sub of subs) {
+    try {
+      sub.emit(kind, { member });
+    } catch (cause) {
+      report(new AnywireError('PROTOCOL_ERROR', `a "${kind}" listener threw: ${errorMessage(cause)}`, { cause }));
+    }
+  }
 }

@@ -8,4 +8,5 @@ export type { ClientState } from './state.js';
 export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, MessageHandler, SubscribeOptions } from './subscription.js';
 export type { GapReason } from './frames.js';
 export type { HistoryOptions, HistoryPage } from './history.js';
+export type { PresenceMember } from './presence.js';
 export type { TransportName } from '../adapters/types.js';

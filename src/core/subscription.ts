@@ -1,6 +1,7 @@
 import { Emitter } from './emitter.js';
 import { AnywireError } from './errors.js';
 import type { GapReason } from './frames.js';
+import type { PresenceMember } from './presence.js';
 
 export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
 
@@ -32,6 +33,10 @@ export interface SubscriptionEvents {
   gap: (ctx: { channel: string; reason: GapReason; lastOffset: number }) => void;
   /** The server refused the subscription (e.g. FORBIDDEN); the subscription is over. */
   error: (err: AnywireError) => void;
+  /** A member's first connection subscribed (presence; see docs/presence.md). */
+  join: (ctx: { member: PresenceMember }) => void;
+  /** A member's last connection left, after the server's presenceGrace. */
+  leave: (ctx: { member: PresenceMember }) => void;
 }
 
 /**
@@ -49,10 +54,18 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   /** @internal */
   readonly options: SubscribeOptions;
   readonly #leave: (sub: Subscription<T>) => void;
+  readonly #ask: ((channel: string) => Promise<PresenceMember[]>) | undefined;
 
   /** @internal Created by `client.subscribe()`. */
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Subscription<T>) => void, options: SubscribeOptions = {}) {
+  constructor(
+    channel: string,
+    handler: MessageHandler<T> | undefined,
+    leave: (sub: Subscription<T>) => void,
+    options: SubscribeOptions = {},
+    ask?: (channel: string) => Promise<PresenceMember[]>,
+  ) {
     super();
+    this.#ask = ask;
     this.channel = channel;
     this.handler = handler;
     this.options = options;
@@ -66,6 +79,16 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
 
   get state(): SubscriptionState {
     return this.#_state;
+  }
+
+  /**
+   * Who is subscribed to the channel now (at most the server's cap of 1000 members), when the
+   * server enables presence on it; needs `subscribe` permission. Rejects with BAD_REQUEST when
+   * presence is off for the channel.
+   */
+  presence(): Promise<PresenceMember[]> {
+    if (!this.#ask) return Promise.reject(new AnywireError('BAD_REQUEST', 'presence is not available'));
+    return this.#ask(this.channel);
   }
 
   /** Stops delivery and tells the server when this was the channel's last subscription. */

@@ -10,6 +10,7 @@ import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
 import { Hub } from './hub.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
+import { PresenceTracker } from './presence.js';
 import type { Session } from './session.js';
 
 /** Ticks per heartbeat interval (see `ServerCore.slots`). */
@@ -25,6 +26,8 @@ export interface ServerEvents {
 
 export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
+  /** Present when the `presence` option is on. */
+  readonly presence: PresenceTracker | undefined;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
   closing = false;
@@ -44,6 +47,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
+    this.presence = options.presence ? new PresenceTracker(this) : undefined;
   }
 
   /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */

@@ -15,5 +15,6 @@ export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResu
 export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
 export type { HistoryAnswer, HistoryMessage, HistoryQuery } from './history.js';
+export type { PresenceMember } from './presence.js';
 export { AnywireError } from '../../core/errors.js';
 export { codes, type Code } from '../../core/codes.js';

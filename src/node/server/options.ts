@@ -55,6 +55,18 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** Reconnect delay hint sent to clients by `close()`, in ms. Default: 1000. */
   shutdownRetryAfter?: number;
+  /**
+   * Presence (who is subscribed) on every channel (`true`) or on those a function picks. Its joins
+   * and leaves are kept in the channel's history beside the messages. See docs/presence.md.
+   * Default: false.
+   * @example presence: (channel) => channel.startsWith('room:')
+   */
+  presence?: boolean | ((channel: string) => boolean);
+  /**
+   * ms a client's presence outlives its last sign of life: a reconnect, a transport change or a
+   * move to another server within it is neither a leave nor a join. Default: 10000.
+   */
+  presenceGrace?: number;
 }
 
 export interface ResolvedServerOptions {
@@ -74,6 +86,8 @@ export interface ResolvedServerOptions {
   authCacheTtl: number;
   handshakeTimeout: number;
   shutdownRetryAfter: number;
+  presence: boolean | ((channel: string) => boolean);
+  presenceGrace: number;
 }
 
 export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
@@ -95,5 +109,7 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authCacheTtl: o.authCacheTtl ?? 60_000,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
+    presence: o.presence ?? false,
+    presenceGrace: o.presenceGrace ?? 10_000,
   };
 }

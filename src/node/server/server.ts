@@ -13,6 +13,9 @@ import { WebSocketHandler } from './transports/websocket.js';
 import { HttpHandler } from './transports/http.js';
 import { sendJson } from './http-util.js';
 import { history, type HistoryAnswer, type HistoryQuery } from './history.js';
+import { SERVER_LIST_LIMIT, type PresenceMember } from './presence.js';
+import { AnywireError } from '../../core/errors.js';
+import { CHANNEL_PATTERN } from '../../core/frames.js';
 
 type AnyHttpServer = HttpServer | HttpsServer;
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -130,6 +133,17 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   }
 
   /**
+   * Who is subscribed to `channel` (at most 10,000 members): the same list on every server of one
+   * Redis. Rejects with BAD_REQUEST when presence is not enabled on the channel.
+   */
+  async presence(channel: string): Promise<PresenceMember[]> {
+    const p = this.core.presence;
+    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
+    if (!p?.enabled(channel)) throw new AnywireError('BAD_REQUEST', `presence is not enabled on "${channel}"`);
+    return (await p.list(channel, SERVER_LIST_LIMIT)).members;
+  }
+
+  /**
    * Graceful shutdown: every client is told to reconnect (elsewhere) after a short delay, then
    * connections close. Closes the http server only if `listen()` created it, and the broker.
    */
@@ -143,6 +157,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     const retry = this.core.options.shutdownRetryAfter;
     await Promise.all([this.ws?.shutdown(retry), this.http.shutdown(retry)]);
     this.core.stopWheel();
+    this.core.presence?.close();
     for (const [server, l] of this.attached) {
       server.off('upgrade', l.upgrade);
       l.detach();

@@ -112,6 +112,8 @@ export class Session implements HubMember {
     try {
       await this.core.hub.join(ch, this); // idempotent: a re-subscribe keeps one membership
       if (stale()) return;
+      await this.core.presence?.hold(ch, this, this.identity, f, this.id);
+      if (stale()) return;
       if (f.rw && !f.since) {
         const r = await rewindPage(this.core.broker, ch, f.rw);
         rewound = r.from;
@@ -121,7 +123,8 @@ export class Session implements HubMember {
       }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
-      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      const code = (err as { code?: Code }).code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'BROKER_UNAVAILABLE';
+      return this.error(code, `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
@@ -147,6 +150,7 @@ export class Session implements HubMember {
   unsubscribe(channel: string): void {
     if (!this.subs.delete(channel)) return;
     this.core.hub.leave(channel, this);
+    this.core.presence?.release(channel, this);
   }
 
   /** Called by the hub for every message on a channel this session joined. */
@@ -171,7 +175,10 @@ export class Session implements HubMember {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const ch of this.subs.keys()) this.core.hub.leave(ch, this);
+    for (const ch of this.subs.keys()) {
+      this.core.hub.leave(ch, this);
+      this.core.presence?.release(ch, this);
+    }
     this.subs.clear();
   }
 

@@ -15,6 +15,8 @@ import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1 } from './redis-scripts.js';
 import { PAGE_LUA, pageArgs, readPage } from './redis-page.js';
 import { RedisSignals } from './redis-signals.js';
+import { RedisPresenceStore } from '../presence-redis.js';
+import type { PresenceStore } from '../presence-store.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryPage, HistoryResult, Payload, SignalListener } from './types.js';
 
 export interface RedisBrokerOptions {
@@ -216,6 +218,14 @@ class RedisBroker implements Broker {
     this.signals.add(topic, listener);
     await this.health.usable();
     await this.signals.subscribe(topic);
+  }
+
+  /** Presence kept in this Redis, shared by every server on it (presence-redis.ts). */
+  presenceStore(): PresenceStore {
+    return new RedisPresenceStore(this.prefix, async (lua, keys, args) => {
+      await this.health.usable();
+      return this.script(lua, keys, args, false);
+    }, 60_000);
   }
 
   /** The HMAC secret every server on this Redis shares: the first one to ask sets it. */

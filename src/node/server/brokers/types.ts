@@ -1,4 +1,5 @@
 import type { GapReason } from '../../../core/frames.js';
+import type { PresenceStore } from '../presence-store.js';
 
 /** A message body as brokers store it: the JSON text of the data, or raw binary. */
 export type Payload = string | Uint8Array;
@@ -87,6 +88,11 @@ export interface Broker {
   signal?(topic: string, data: string): void;
   /** Listens to `signal`s on `topic`; resolves once listening. Listeners stay until `close()`. */
   onSignal?(topic: string, listener: SignalListener): Promise<void>;
+  /**
+   * Where presence is kept when this broker spans servers (the Redis broker keeps it in Redis).
+   * Absent on single-process brokers: the server then keeps presence in memory.
+   */
+  presenceStore?(): PresenceStore;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
