@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0–65535, got "${values.port}"`);
   if (!values.path.startsWith('/')) fail(`--path must start with "/", got "${values.path}"`);
 
-  const options: ServerOptions = { path: values.path };
+  // Presence on: the demo page's online list uses it.
+  const options: ServerOptions = { path: values.path, presence: true };
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;

@@ -3,8 +3,9 @@
  * that loads the script-tag bundle from `<path>/client.js`. A chat room with who is online and
  * typing, the connection state and transport, and a transport lab: pick WebSocket, SSE, long
  * polling or polling and compare the latency of your own messages and the requests each makes.
- * Presence and typing are plain messages on the room's channel; nothing here is special-cased by
- * the server.
+ * Who is online comes from anywire's presence (`sub.presence()`, `join`/`leave`, this page's name
+ * as its presence data) and the room's last messages from `rewind` on entering; typing notices are
+ * plain messages on the room's channel.
  */
 import { clientBundleVersion } from './server/client-bundle.js';
 
@@ -184,14 +185,27 @@ const script = String.raw`
     });
   }
 
-  // ---- presence and typing: ordinary messages on the room's channel ----
+  // ---- who is online: anywire presence; typing: ordinary messages on the room's channel ----
+  // people: page id (the presence data's id) → name. A reconnect or a transport change is neither
+  // a leave nor a join (the server's presenceGrace), so the list does not flicker.
   var people = {}, typing = {};
+  function addMember(member) {
+    var d = member && member.data;
+    if (d && typeof d.id === 'string') people[d.id] = { name: String(d.name || 'someone').slice(0, 24) };
+  }
+  function refreshPeople(s) {
+    s.presence().then(function (list) {
+      if (s !== sub) return;
+      people = {};
+      list.forEach(addMember);
+      renderPeople();
+    }).catch(function () {});
+  }
   function renderPeople() {
     var list = $('people'); list.textContent = '';
     var t = Date.now(), n = 0;
     Object.keys(people).forEach(function (id) {
       var p = people[id];
-      if (t - p.seen > 40000) { delete people[id]; return; }
       n++;
       var li = el('li');
       var av = el('span', 'av', p.name.slice(0, 1).toUpperCase()); av.style.background = color(id);
@@ -229,17 +243,19 @@ const script = String.raw`
   }
 
   function publish(data) { return client ? client.publish(CHANNEL, data) : Promise.reject(new Error('no client')); }
-  function announce() { publish({ k: 'here', from: me }).catch(function () {}); }
+  function known(from) { if (people[from.id]) people[from.id].name = String(from.name).slice(0, 24); }
 
   function onMessage(data) {
     if (!data || typeof data !== 'object' || !data.from) return;
     var from = data.from;
-    if (data.k === 'here') { people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
-    if (data.k === 'bye') { delete people[from.id]; renderPeople(); return; }
-    if (data.k === 'typing') { typing[from.id] = { name: String(from.name).slice(0, 24), at: Date.now() }; people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
+    if (data.k === 'typing') {
+      // A typing notice replayed from history (rewind) is old news.
+      if (!(Date.now() - data.at < 3500)) return;
+      typing[from.id] = { name: String(from.name).slice(0, 24), at: Date.now() }; known(from); renderPeople(); return;
+    }
     if (data.k !== 'msg' || typeof data.text !== 'string') return;
     delete typing[from.id];
-    people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() };
+    known(from);
     renderPeople();
     var own = pending[data.id];
     if (own) {
@@ -276,12 +292,18 @@ const script = String.raw`
       $('transport').textContent = e.transport ? LABEL[e.transport] : '—';
       renderStats();
     });
-    sub = c.subscribe(CHANNEL, onMessage);
+    // The room's last messages, then live ones: no gap and no duplicate between them.
+    var s = sub = c.subscribe(CHANNEL, onMessage, { rewind: 50, presence: { id: me.id, name: me.name } });
+    people = {};
+    sub.on('join', function (e) { if (s === sub) { addMember(e.member); renderPeople(); } });
+    // A page that switched transports in the lab is a new client: its old one leaves after the
+    // grace while the new one is already here, so a leave re-reads the list rather than guess.
+    sub.on('leave', function () { if (s === sub) refreshPeople(s); });
     sub.on('subscribed', function (e) {
       if (c !== client) return;
       if (!joined) { joined = true; system('You joined as ' + me.name + '. Open this page in another window to chat with yourself.'); }
       else if (e.resumed) system('Back online via ' + LABEL[c.transport] + ' — nothing was missed.');
-      announce();
+      refreshPeople(s);
     });
     sub.on('gap', function () {
       if (c === client) system('The server restarted and lost its history: messages sent while you were away may be missing.');
@@ -311,7 +333,7 @@ const script = String.raw`
   var lastTyping = 0;
   $('text').addEventListener('input', function () {
     var t = Date.now();
-    if (t - lastTyping > 2000 && $('text').value) { lastTyping = t; publish({ k: 'typing', from: me }).catch(function () {}); }
+    if (t - lastTyping > 2000 && $('text').value) { lastTyping = t; publish({ k: 'typing', from: me, at: Date.now() }).catch(function () {}); }
   });
   $('composer').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -335,10 +357,10 @@ const script = String.raw`
     if (!v) { $('name').value = me.name; return; }
     me.name = v;
     try { localStorage.setItem('anywire-demo-name', v); } catch (e) {}
-    announce();
+    if (people[me.id]) { people[me.id].name = v; renderPeople(); }
   });
-  setInterval(announce, 15000);
-  window.addEventListener('pagehide', function () { publish({ k: 'bye', from: me }).catch(function () {}); });
+  // Names change (a rename shows to others with that person's next message); the list catches up.
+  setInterval(function () { if (sub) refreshPeople(sub); }, 15000);
 
   // ---- measure all four, one after another, on a private channel ----
   $('measure').addEventListener('click', function () {
