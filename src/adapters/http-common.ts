@@ -22,7 +22,7 @@ interface Position {
   since: { e: string; o: number } | undefined;
   confirmed: boolean;
   /** The `sub` frame's rewind and presence fields, carried on every request. */
-  extra: Pick<CursorEntry, 'rw' | 'pc' | 'p'> | undefined;
+  extra: Pick<CursorEntry, 'rw' | 'pc' | 'p'>;
 }
 
 /**
@@ -36,8 +36,8 @@ export class Cursor {
   /** Applies a `sub` or `unsub` frame; returns true when the cursor changed. */
   apply(f: ClientFrame): boolean {
     if (f.t === 'sub') {
-      const extra = f.rw !== undefined || f.pc !== undefined || f.p !== undefined ? { rw: f.rw, pc: f.pc, p: f.p } : undefined;
-      this.#positions.set(f.ch, { id: f.id, since: f.since, confirmed: false, extra });
+      const { t: _t, id, ch: _ch, since, ...extra } = f;
+      this.#positions.set(f.ch, { id, since, confirmed: false, extra });
       return true;
     }
     if (f.t === 'unsub') return this.#positions.delete(f.ch);
@@ -71,7 +71,7 @@ export class Cursor {
     const out: CursorEntry[] = [];
     for (const [ch, p] of this.#positions) {
       const e: CursorEntry = { id: p.id, ch };
-      if (p.extra) Object.assign(e, p.extra);
+      Object.assign(e, p.extra);
       if (p.since) e.since = p.since;
       if (p.confirmed) e.q = true;
       out.push(e);

@@ -4,8 +4,8 @@
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
-import type { ClientFrame, ErrorFrame, MessageFrame, SubscribeFrame, SubscribedFrame } from './frames.js';
-import { announce, rewindOf, withPresence, type PresenceMember } from './presence.js';
+import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
+import { announce, withPresence, type PresenceMember } from './presence.js';
 import type { MessageHandler, Subscription } from './subscription.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
@@ -148,11 +148,6 @@ export class Channels {
     rec.confirmed = false;
     for (const sub of rec.subs) sub._subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    const frame: SubscribeFrame = { t: 'sub', id: rec.subId, ch: rec.name, since };
-    if (!since) {
-      const rw = rewindOf(rec.subs);
-      if (rw) frame.rw = rw;
-    }
-    return withPresence(frame, rec.subs, this.#host.clientId);
+    return withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since }, rec.subs, this.#host.clientId);
   }
 }

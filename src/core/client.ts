@@ -19,7 +19,6 @@ import { resolveOptions, type ClientOptions, type ResolvedOptions } from './opti
 import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
 import { newClientId, requestPresence } from './presence.js';
 import { Publisher } from './publisher.js';
-import { Requests } from './requests.js';
 import { canTransition, type ClientState } from './state.js';
 import { Subscription, type MessageHandler, type SubscribeOptions } from './subscription.js';
 import { utf8Length } from './utf8.js';
@@ -70,8 +69,6 @@ export class Client extends Emitter<ClientEvents> {
   #retryHint: number | undefined;
   readonly #channels: Channels;
   readonly #publisher: Publisher;
-  /** History and presence reads waiting for their answer. */
-  readonly #requests: Requests;
   #unhook: (() => void) | undefined;
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeAbort: AbortController | null = null;
@@ -82,10 +79,6 @@ export class Client extends Emitter<ClientEvents> {
     this.#opts = resolveOptions(options);
     this.#env = env;
     this.#publisher = new Publisher(this.#opts.publishTimeout, this.#opts.maxQueuedPublishes, (frame) => {
-      this.#link?.transport.send([frame]);
-      return !!this.#link;
-    });
-    this.#requests = new Requests(this.#opts.publishTimeout, (frame) => {
       this.#link?.transport.send([frame]);
       return !!this.#link;
     });
@@ -142,13 +135,12 @@ export class Client extends Emitter<ClientEvents> {
     this.#passAbort?.abort();
     this.#dropLink();
     this.#publisher.rejectAll('CLOSED', 'client closed');
-    this.#requests.rejectAll('CLOSED', 'client closed');
     this.#channels.suspend();
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options, (ch) => requestPresence(this.#requests, ch));
+    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options ?? {}, (ch) => requestPresence(this.#publisher, ch));
     if (!isChannel(channel)) {
       queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
@@ -188,7 +180,7 @@ export class Client extends Emitter<ClientEvents> {
    */
   history<T = unknown>(channel: string, options?: HistoryOptions): Promise<HistoryPage<T>> {
     if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
-    return requestHistory<T>(this.#requests, channel, options);
+    return requestHistory<T>(this.#publisher, channel, options);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -295,7 +287,7 @@ export class Client extends Emitter<ClientEvents> {
     this.#preferred = this.#opts.transports.indexOf(link.transport.name);
     this.#setState('connected');
     this.#setTransport(link.transport.name);
-    const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames(), ...this.#requests.frames()];
+    const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames()];
     if (frames.length) link.transport.send(frames);
     if (early.length) this.#onFrames(link.gen, early);
     this.#startHeartbeat(link);
@@ -414,11 +406,9 @@ export class Client extends Emitter<ClientEvents> {
           this.#channels.confirmed(f);
           break;
         case 'ack':
-          this.#publisher.settle(f);
-          break;
         case 'histd':
         case 'presd':
-          this.#requests.settle(f);
+          this.#publisher.settle(f);
           break;
         case 'err':
           this.#serverError(f);
@@ -435,7 +425,7 @@ export class Client extends Emitter<ClientEvents> {
 
 
   #serverError(f: ErrorFrame): void {
-    if (this.#publisher.settle(f) || this.#requests.settle(f)) return;
+    if (this.#publisher.settle(f)) return;
     if (typeof f.id === 'number') return this.#channels.refused(f as ErrorFrame & { id: number });
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry }));

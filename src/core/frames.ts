@@ -60,9 +60,12 @@ const opt =
 const id64 = str(1, 64);
 const payload = { d: () => true, b: opt((v) => v instanceof Uint8Array) };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const historyEntry: Check = (v) => isRecord(v) && isInt(v.o, 1) && (v.b === undefined || typeof v.b === 'string');
-const presenceMember: Check = (v) => isRecord(v) && typeof v.id === 'string' && isInt(v.connections, 1);
+const isString: Check = (v) => typeof v === 'string';
+/** An array of objects, each passing `shape` (the entries of `histd` and `presd`). */
+const list =
+  (shape: Record<string, Check>): Check =>
+  (v) =>
+    Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e) && Object.keys(shape).every((k) => shape[k]!(e[k])));
 
 /** Per frame type `t`: a check for each field (an absent field is `undefined`). */
 const shapes: Record<string, Record<string, Check>> = {
@@ -77,8 +80,8 @@ const shapes: Record<string, Record<string, Check>> = {
     gap: opt((v) => v === 'history-trimmed' || v === 'history-lost'),
   },
   msg: { ch: isChannel, o: int(1), ...payload, p: opt((v) => v === 'join' || v === 'leave') },
-  histd: { id: id64, e: id64, o: int(0), m: (v) => Array.isArray(v) && v.every(historyEntry) },
-  presd: { id: id64, m: (v) => Array.isArray(v) && v.every(presenceMember), n: int(0) },
+  histd: { id: id64, e: id64, o: int(0), m: list({ o: int(1), b: opt(isString) }) },
+  presd: { id: id64, m: list({ id: isString, connections: int(1) }), n: int(0) },
   ack: { id: id64, o: int(1) },
   err: {
     code: id64,

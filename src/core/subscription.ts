@@ -54,15 +54,15 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
   /** @internal */
   readonly options: SubscribeOptions;
   readonly #leave: (sub: Subscription<T>) => void;
-  readonly #ask: ((channel: string) => Promise<PresenceMember[]>) | undefined;
+  readonly #ask: (channel: string) => Promise<PresenceMember[]>;
 
   /** @internal Created by `client.subscribe()`. */
   constructor(
     channel: string,
     handler: MessageHandler<T> | undefined,
     leave: (sub: Subscription<T>) => void,
-    options: SubscribeOptions = {},
-    ask?: (channel: string) => Promise<PresenceMember[]>,
+    options: SubscribeOptions,
+    ask: (channel: string) => Promise<PresenceMember[]>,
   ) {
     super();
     this.#ask = ask;
@@ -87,7 +87,6 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents> {
    * presence is off for the channel.
    */
   presence(): Promise<PresenceMember[]> {
-    if (!this.#ask) return Promise.reject(new AnywireError('BAD_REQUEST', 'presence is not available'));
     return this.#ask(this.channel);
   }
 

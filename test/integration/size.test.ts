@@ -34,8 +34,9 @@ describe('bundle size budget', () => {
   // The enforced budgets hold the size reached (issue 6 took the full client from 11.8 to 9.6 KB
   // and the WebSocket-only one from 7.9 to 6.6 KB) with a little headroom; the tighter performance
   // targets (8 KB / 5 KB) are tracked, with what would close the gap, in docs/benchmarks.md.
-  it('the budgets exist: full browser client ≤ 10 KB and WebSocket-only ≤ 7 KB, min+gzip', () => {
-    expect(config.map((c) => [c.limit, c.gzip])).toEqual(expect.arrayContaining([['10 KB', true], ['7 KB', true]]));
+  // Issue 14's history, rewind and presence calls raised both by 512 B (docs/benchmarks.md).
+  it('the budgets exist: full browser client ≤ 10.5 KB and WebSocket-only ≤ 7.5 KB, min+gzip', () => {
+    expect(config.map((c) => [c.limit, c.gzip])).toEqual(expect.arrayContaining([['10.5 KB', true], ['7.5 KB', true]]));
   });
 
   it('every bundle is within its limit', async () => {
