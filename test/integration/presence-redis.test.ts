@@ -10,6 +10,7 @@ import type { PresenceMember, Subscription } from '../../src/node/index.js';
 import { redisBroker } from '../../src/node/server/index.js';
 import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
 import { startRoundRobinProxy } from '../helpers/round-robin-proxy.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { client, onCleanup, startServer } from '../helpers/server.js';
 
 afterAll(async () => {
@@ -91,29 +92,62 @@ describe('presence on Redis, two servers', () => {
     const longPolling = client(viaProxy, { token: 'lou', transports: ['long-polling'], ...fast });
     const pat2 = client(viaProxy, { token: 'pat', transports: ['sse'], ...fast });
     const onlyB = client(bUrl, { token: 'bea', transports: ['websocket'], reconnect: false });
-    await Promise.all([polling, longPolling, pat2, onlyB].map((c) => c.subscribe('room').ready));
+    // dan is on B through a TCP proxy that a slow failover will point at A.
+    const failover = await startTcpProxy(b.port);
+    onCleanup(() => failover.close());
+    const dan = client(`http://127.0.0.1:${failover.port}/anywire`, { token: 'dan', transports: ['websocket'], ...fast });
+    await Promise.all([polling, longPolling, pat2, onlyB, dan].map((c) => c.subscribe('room').ready));
 
-    const expected = { bea: 1, lou: 1, pat: 2, 'watch-a': 1, 'watch-b': 1 };
+    const expected = { bea: 1, dan: 1, lou: 1, pat: 2, 'watch-a': 1, 'watch-b': 1 };
     await vi.waitFor(async () => expect(counts(await a.server.presence('room'))).toEqual(expected), { timeout: 10_000, interval: 100 });
     await vi.waitFor(async () => expect(counts(await wb.presence())).toEqual(expected), { timeout: 10_000, interval: 100 });
     expect(counts(await wa.presence())).toEqual(expected);
-    const joins = ['join:bea', 'join:lou', 'join:pat', 'join:watch-b'];
+    const joins = ['join:bea', 'join:dan', 'join:lou', 'join:pat', 'join:watch-b'];
     await vi.waitFor(() => {
       expect([...onA].sort()).toEqual(joins);
-      expect([...onB].sort()).toEqual(['join:bea', 'join:lou', 'join:pat']);
+      expect([...onB].sort()).toEqual(['join:bea', 'join:dan', 'join:lou', 'join:pat']);
     });
 
     // B dies without a goodbye: bea (only on B) and watch-b leave on A, once each, within the bound;
     // the clients that went through the proxy carry on with A alone and stay.
     proxy.setTargets(a.port);
+    failover.setTargets();
     const killedAt = Date.now();
     b.child.kill('SIGKILL');
+    // A slow failover: dan reaches A only after most of the grace; still neither leave nor join.
+    await new Promise((r) => setTimeout(r, grace * 0.8));
+    failover.setTargets(a.port);
     await vi.waitFor(() => expect(onA.filter((e) => e.startsWith('leave')).sort()).toEqual(['leave:bea', 'leave:watch-b']), { timeout: bound + 5000, interval: 50 });
     expect(Date.now() - killedAt).toBeLessThanOrEqual(bound + 2 * hb);
     // pat's SSE stream was on B: it reconnects to A (the same presence connection, no leave).
-    await vi.waitFor(async () => expect(counts(await a.server.presence('room'))).toEqual({ lou: 1, pat: 2, 'watch-a': 1 }), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect(counts(await a.server.presence('room'))).toEqual({ dan: 1, lou: 1, pat: 2, 'watch-a': 1 }), { timeout: 10_000, interval: 100 });
     await new Promise((r) => setTimeout(r, bound)); // long enough for a wrong leave of pat or lou
     expect(onA.filter((e) => e.startsWith('leave')).sort()).toEqual(['leave:bea', 'leave:watch-b']);
-    expect(counts(await a.server.presence('room'))).toEqual({ lou: 1, pat: 2, 'watch-a': 1 });
+    expect(counts(await a.server.presence('room'))).toEqual({ dan: 1, lou: 1, pat: 2, 'watch-a': 1 });
+    expect(onA.filter((e) => e.startsWith('join'))).toHaveLength(5);
+  });
+
+  it('a graceful close: the clients that move to the other server are neither leave nor join', async () => {
+    const url = await redisUrl();
+    const prefix = testPrefix();
+    onCleanup(() => deletePrefix(url, prefix));
+    const options = { presence: true, presenceGrace: grace, heartbeatInterval: hb, shutdownRetryAfter: 20, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
+    const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
+    const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
+    const watcher = client(b.url, { token: 'watcher', transports: ['websocket'] }).subscribe('room');
+    const got = events(watcher);
+    await watcher.ready;
+    const proxy = await startTcpProxy(a.port);
+    onCleanup(() => proxy.close());
+    const via = `http://127.0.0.1:${proxy.port}/anywire`;
+    const movers = (['websocket', 'sse'] as const).map((t) => client(via, { token: `m-${t}`, transports: [t], ...fast }));
+    await Promise.all(movers.map((c) => c.subscribe('room').ready));
+    await vi.waitFor(() => expect(got.sort()).toEqual(['join:m-sse', 'join:m-websocket']));
+    proxy.setTargets(b.port);
+    await a.server.close();
+    await vi.waitFor(async () => expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 }), { timeout: 10_000, interval: 100 });
+    await new Promise((r) => setTimeout(r, bound)); // long enough for a wrong leave
+    expect(got).toHaveLength(2);
+    expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 });
   });
 });

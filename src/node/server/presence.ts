@@ -45,13 +45,23 @@ interface Conn extends PresenceConn {
   releasedAt: number;
   /** True once the store has it. */
   stored: boolean;
+  /** The last write gave it the long expiry of a held connection. */
+  long: boolean;
 }
 
 export class PresenceTracker {
   readonly grace: number;
   /** Writes of one connection closer together than this are skipped; expiries carry it as slack. */
   private readonly slack: number;
+  /**
+   * Expiry written for a connection a session holds: refreshed every grace/2, so a server that
+   * dies leaves its connections at least a whole grace to reappear elsewhere (a failover).
+   */
+  private readonly heldTtl: number;
+  /** Expiry written when the last session lets go: the grace, plus the slack. */
+  private readonly releasedTtl: number;
   private readonly tick: number;
+  private closed = false;
   private readonly store: PresenceStore;
   private readonly filter: (channel: string) => boolean;
   /** This server's connections, per channel. */
@@ -66,6 +76,8 @@ export class PresenceTracker {
     this.filter = typeof p === 'function' ? p : () => p === true;
     this.grace = o.presenceGrace;
     this.slack = Math.min(1000, Math.ceil(this.grace / 10));
+    this.heldTtl = this.grace * 1.5 + this.slack;
+    this.releasedTtl = this.grace + this.slack;
     this.tick = Math.max(50, Math.min(o.heartbeatInterval, this.grace / 4));
     this.store = core.broker.presenceStore?.() ?? new MemoryPresenceStore();
   }
@@ -98,7 +110,7 @@ export class PresenceTracker {
     if (!conns) this.channels.set(channel, (conns = new Map()));
     let conn = conns.get(key);
     if (!conn) {
-      conn = { channel, key, member, info, holders: new Set(), written: 0, releasedAt: 0, stored: false };
+      conn = { channel, key, member, info, holders: new Set(), written: 0, releasedAt: 0, stored: false, long: false };
       conns.set(key, conn);
     }
     const changed = conn.info !== info;
@@ -108,7 +120,7 @@ export class PresenceTracker {
     if (!mine) this.held.set(holder, (mine = new Map()));
     mine.set(channel, conn);
     this.start();
-    if (!conn.stored || changed || Date.now() - conn.written >= this.slack) await this.write(channel, [conn]);
+    if (!conn.stored || changed || Date.now() - conn.written >= this.slack) await this.write(channel, [conn], this.heldTtl);
   }
 
   /** `holder` is no longer subscribed to `channel` (unsubscribed, request over, connection gone). */
@@ -121,8 +133,9 @@ export class PresenceTracker {
     if (conn.holders.size > 0) return;
     const now = Date.now();
     conn.releasedAt = now;
-    // The last touch: the connection now expires presenceGrace (plus slack) from here.
-    if (now - conn.written >= this.slack) void this.write(channel, [conn]);
+    // The last touch: the connection now expires presenceGrace (plus slack) from here. Skipped
+    // when a release wrote that moments ago (an HTTP client's every request holds and releases).
+    if (!this.closed && (conn.long || now - conn.written >= this.slack)) void this.write(channel, [conn], this.releasedTtl);
   }
 
   /** The channel's members (expired connections swept first), at most `limit`, and their total. */
@@ -138,24 +151,39 @@ export class PresenceTracker {
     return { members, total: r.total };
   }
 
-  close(): void {
+  /**
+   * On shutdown: every connection of this server gets a last touch (the grace from now), so
+   * clients that move to another server within it are neither leave nor join; then no more writes.
+   */
+  async close(): Promise<void> {
+    this.stop();
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.channels].map(([channel, conns]) => this.write(channel, [...conns.values()], this.releasedTtl)));
+  }
+
+  private stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
   }
 
   private start(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setInterval(() => void this.sweep(), this.tick);
     this.timer.unref();
   }
 
-  /** Writes connections' expiry (now + grace + slack) and announces the joins the store reports. */
-  private async write(channel: string, conns: Conn[]): Promise<void> {
+  /** Writes connections' expiry (`ttl` from now) and announces the joins the store reports. */
+  private async write(channel: string, conns: Conn[], ttl: number): Promise<void> {
+    if (conns.length === 0) return;
     const now = Date.now();
-    for (const c of conns) c.written = now;
+    for (const c of conns) {
+      c.written = now;
+      c.long = ttl === this.heldTtl;
+    }
     let joins: PresenceChange[];
     try {
-      joins = await this.store.touch(channel, conns, this.grace + this.slack);
+      joins = await this.store.touch(channel, conns, ttl);
     } catch (err) {
       for (const c of conns) c.stored = false; // written again by the next sweep
       this.core.emit('error', err as Error);
@@ -203,15 +231,15 @@ export class PresenceTracker {
         for (const [key, c] of conns) {
           if (c.holders.size > 0) {
             if (!c.stored || now - c.written >= this.grace / 2) due.push(c);
-          } else if (now - c.releasedAt > this.grace + this.slack) {
+          } else if (now - c.releasedAt > this.releasedTtl) {
             conns.delete(key);
           }
         }
-        for (let i = 0; i < due.length; i += touchBatch) await this.write(channel, due.slice(i, i + touchBatch));
+        for (let i = 0; i < due.length; i += touchBatch) await this.write(channel, due.slice(i, i + touchBatch), this.heldTtl);
         await this.expire(channel);
         if (conns.size === 0 && this.channels.get(channel) === conns) this.channels.delete(channel);
       }
-      if (this.channels.size === 0) this.close();
+      if (this.channels.size === 0) this.stop();
     } finally {
       this.sweeping = false;
     }

@@ -157,7 +157,6 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     const retry = this.core.options.shutdownRetryAfter;
     await Promise.all([this.ws?.shutdown(retry), this.http.shutdown(retry)]);
     this.core.stopWheel();
-    this.core.presence?.close();
     for (const [server, l] of this.attached) {
       server.off('upgrade', l.upgrade);
       l.detach();
@@ -176,6 +175,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
       for (const s of this.sockets) s.destroy();
       await closed;
     }
+    await this.core.presence?.close();
     await this.core.broker.close();
   }
 
