@@ -161,9 +161,14 @@ describe('presence across transport changes and without authenticate', () => {
     await server.publish('room', 'm2');
     await vi.waitFor(() => expect(seen).toEqual(['m1', 'm2']));
     expect((await a.history('room')).messages.map((m) => m.data)).toEqual(['m1', 'm2']);
+    // A rewind replays the last messages and the presence events among them (ben joined between
+    // m1 and m2, ron itself before subscribing), as join events, never as messages.
     const r = client(url, { token: 'ron', transports: ['sse'] });
     const rewound: unknown[] = [];
-    await r.subscribe('room', (d) => rewound.push(d), { rewind: 2 }).ready;
+    const rs = r.subscribe('room', (d) => rewound.push(d), { rewind: 2 });
+    const replayed = events(rs);
+    await rs.ready;
     await vi.waitFor(() => expect(rewound).toEqual(['m1', 'm2']));
+    await vi.waitFor(() => expect(replayed.map((e) => `${e.kind}:${e.id}`)).toEqual(['join:ben', 'join:ron']));
   });
 });

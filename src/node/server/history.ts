@@ -4,7 +4,7 @@
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN, MAX_HISTORY_LIMIT, type HistoryFrame } from '../../core/frames.js';
 import { toBase64 } from '../../core/base64.js';
-import type { Broker, BrokerMessage, HistoryPage, HistoryResult } from './brokers/types.js';
+import type { Broker, BrokerMessage, HistoryPage } from './brokers/types.js';
 import { isPresenceEvent } from './presence-event.js';
 
 /** `limit` when none is given. */
@@ -89,13 +89,10 @@ export async function historyAnswerFrame(broker: Broker, f: HistoryFrame): Promi
 }
 
 /**
- * Rewind for a `sub` without `since`: the last `n` messages, and `from`, the offset just before the
- * first of them, which the subscription confirms (so they follow as replayed history). The caller
- * joined the channel's live fan-out before asking, so whatever comes after `top` arrives live: no
- * gap, no duplicate (the same ordering as a resume from `since`).
+ * Rewind for a `sub` without `since`: `from`, the offset just before the n-th newest message
+ * (presence events are not counted), which the subscription then resumes from like any resume.
  */
-export async function rewindPage(broker: Broker, channel: string, n: number): Promise<HistoryResult & { from: number }> {
+export async function rewindPage(broker: Broker, channel: string, n: number): Promise<{ epoch: string; from: number }> {
   const page = await readPage(broker, channel, { limit: n });
-  const from = page.messages.length ? page.messages[0]!.offset - 1 : page.top;
-  return { epoch: page.epoch, top: page.top, messages: page.messages, from };
+  return { epoch: page.epoch, from: page.messages.length ? page.messages[0]!.offset - 1 : page.top };
 }

@@ -115,9 +115,14 @@ export class Session implements HubMember {
       await this.core.presence?.hold(ch, this, this.identity, f, this.id);
       if (stale()) return;
       if (f.rw && !f.since) {
+        // Rewind resolved into a resume: from just before the n-th newest message, replayed as
+        // any resume is (presence events among them included), then live, by offset.
         const r = await rewindPage(this.core.broker, ch, f.rw);
-        rewound = r.from;
-        history = r;
+        if (stale()) return;
+        const h = await this.core.broker.history(ch, { epoch: r.epoch, offset: r.from });
+        // Trimmed between the two reads (or a new epoch): start from now instead, never a gap.
+        history = h.gap ? { epoch: h.epoch, top: h.top, messages: [] } : h;
+        rewound = h.gap ? h.top : r.from;
       } else {
         history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
       }
@@ -140,8 +145,6 @@ export class Session implements HubMember {
       sub.last = m.offset;
       this.sink.message(this.core.encode(m));
     }
-    // A rewind left out the presence events among the messages: live delivery goes on after top.
-    if (rewound !== undefined) sub.last = Math.max(sub.last, history.top);
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);
