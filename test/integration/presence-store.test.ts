@@ -58,3 +58,12 @@ describe.each([
     expect((await store.list('big', 20_000)).members).toHaveLength(10_001);
   });
 });
+
+describe('presence options', () => {
+  it('refuses a bad presence or presenceGrace at createServer', async () => {
+    const { createServer } = await import('../../src/node/server/index.js');
+    expect(() => createServer({ presence: 'yes' as never })).toThrow(/presence/);
+    expect(() => createServer({ presence: true, presenceGrace: 0 })).toThrow(/presenceGrace/);
+    expect(() => createServer({ presence: true, presenceGrace: Number.NaN })).toThrow(/presenceGrace/);
+  });
+});

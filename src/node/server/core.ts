@@ -47,7 +47,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
-    this.presence = options.presence ? new PresenceTracker(this) : undefined;
+    this.presence = options.presence === false ? undefined : new PresenceTracker(this);
   }
 
   /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */

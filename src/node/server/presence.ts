@@ -73,6 +73,8 @@ export class PresenceTracker {
   constructor(private readonly core: ServerCore) {
     const o = core.options;
     const p = o.presence;
+    if (typeof p !== 'function' && typeof p !== 'boolean') throw new TypeError('anywire: `presence` must be a boolean or a function (channel) => boolean');
+    if (!Number.isFinite(o.presenceGrace) || o.presenceGrace <= 0) throw new TypeError('anywire: `presenceGrace` must be a positive number of ms');
     this.filter = typeof p === 'function' ? p : () => p === true;
     this.grace = o.presenceGrace;
     this.slack = Math.min(1000, Math.ceil(this.grace / 10));
