@@ -95,6 +95,28 @@ describe.each(transports)('presence over %s', (transport) => {
   });
 });
 
+describe.each(transports)('presence over %s, a client that goes silent', (transport) => {
+  it('leaves once, within the bound, when its network dies without a word', async () => {
+    const { url } = await startServer(serverOptions);
+    const proxy = await startFaultProxy(url.replace(/\/anywire$/, ''));
+    onCleanup(() => proxy.close());
+    const watcher = client(url, { token: 'watcher', transports: ['websocket'] });
+    const watched = watcher.subscribe('room');
+    const got = events(watched);
+    await watched.ready;
+    const gone = client(`${proxy.origin}/anywire`, { token: 'gus', transports: [transport], pollInterval: 100, reconnect: { minDelay: 20, maxDelay: 200 } });
+    await gone.subscribe('room').ready;
+    await vi.waitFor(() => expect(got.map((e) => `${e.kind}:${e.id}`)).toEqual(['join:gus']));
+    // The link goes dead silently and nothing gets through any more (no goodbye, no reconnect).
+    const frozenAt = Date.now();
+    proxy.faults.refuseHttp = true;
+    proxy.freezeAll();
+    await vi.waitFor(() => expect(got).toHaveLength(2), { timeout: bound + 5000, interval: 50 });
+    expect(got[1]).toMatchObject({ kind: 'leave', id: 'gus' });
+    expect(got[1]!.at - frozenAt).toBeLessThanOrEqual(bound + hb);
+  });
+});
+
 describe('presence across transport changes and without authenticate', () => {
   it('a forced fallback and the move back up to WebSocket are neither leave nor join', async () => {
     const { server, url } = await startServer(serverOptions);

@@ -161,6 +161,9 @@ class Connection implements Sink {
     this.flush();
     this.closed = true;
     const reason = retryAfter === undefined ? code : `${code} retry=${retryAfter}`;
+    // A peer silent for two heartbeats will not answer a close handshake either: free the socket
+    // now (ws would wait 30 s), so the session ends now (presence starts its grace from here).
+    if (code === 'TIMEOUT') return this.ws.terminate();
     this.ws.close(code === 'SERVER_SHUTTING_DOWN' ? 1012 : code === 'PROTOCOL_ERROR' ? 1002 : 1008, reason);
   }
 
