@@ -62,6 +62,8 @@ class Connection implements Sink {
   private early: Inbound[] | undefined = undefined;
   private authenticating = false;
   private handshake: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the server ended a silent socket (TIMEOUT): the disconnect reason. */
+  private timedOut: string | undefined = undefined;
 
   constructor(
     private readonly ws: AnywireSocket,
@@ -127,7 +129,7 @@ class Connection implements Sink {
     this.sockets.delete(this.ws);
     this.stopHandshakeTimer();
     this.closed = true;
-    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : `socket closed (${code})`);
+    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : (this.timedOut ?? `socket closed (${code})`));
   }
 
   private stopHandshakeTimer(): void {
@@ -163,7 +165,10 @@ class Connection implements Sink {
     const reason = retryAfter === undefined ? code : `${code} retry=${retryAfter}`;
     // A peer silent for two heartbeats will not answer a close handshake either: free the socket
     // now (ws would wait 30 s), so the session ends now (presence starts its grace from here).
-    if (code === 'TIMEOUT') return this.ws.terminate();
+    if (code === 'TIMEOUT') {
+      this.timedOut = reason;
+      return this.ws.terminate();
+    }
     this.ws.close(code === 'SERVER_SHUTTING_DOWN' ? 1012 : code === 'PROTOCOL_ERROR' ? 1002 : 1008, reason);
   }
 
