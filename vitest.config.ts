@@ -22,6 +22,14 @@ export default defineConfig({
       },
       {
         test: {
+          // anywire/react: @testing-library/react on happy-dom.
+          name: 'react',
+          include: ['src/react/**/*.test.tsx'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/package/**/*.test.ts'],
           environment: 'node',

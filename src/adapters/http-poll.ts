@@ -3,6 +3,7 @@
 // for the next message). A cursor change aborts the poll in flight and asks again at once: the
 // aborted answer is simply replayed by the next one, since the cursor only moves on what arrived.
 import type { TransportName } from './types.js';
+import { PROTOCOL_VERSION } from '../core/frames.js';
 import { authHeaders, HttpTransportBase, postFrames } from './http-common.js';
 import type { TransportContext } from './types.js';
 
@@ -33,7 +34,7 @@ export class PollTransport extends HttpTransportBase {
   }
 
   protected handshake(token: string | undefined): void {
-    const body = JSON.stringify({ t: 'connect', v: 1, transport: this.name });
+    const body = JSON.stringify({ t: 'connect', v: PROTOCOL_VERSION, transport: this.name });
     postFrames(this.ctx, 'connect', { body, signal: this.life.signal, timeout: 0, headers: authHeaders(token) }).then(
       (frames) => {
         this.deliver(frames);

@@ -57,7 +57,7 @@ describe('long-polling adapter', () => {
       ],
     });
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     await h.batchesAt(1);
     expect(h.batches[0]).toEqual([welcome()]);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
@@ -76,7 +76,7 @@ describe('long-polling adapter', () => {
       polls: [frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }), () => new HttpResponse('oops', { status: 502, statusText: 'Bad Gateway' })],
     });
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     await h.batchesAt(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
     const info = await h.closed;
@@ -88,7 +88,7 @@ describe('long-polling adapter', () => {
   it('gives up on a poll that never answers, after two heartbeats', async () => {
     serve({ hb: 50 }); // every poll hangs
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     const info = await h.closed;
     expect(info.code).toBe('TIMEOUT');
   });
@@ -96,7 +96,7 @@ describe('long-polling adapter', () => {
   it('aborts the held poll when the subscriptions change and asks again with the new cursor', async () => {
     const net = serve({});
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => net.polls.length).toBe(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
     h.transport.send([{ t: 'sub', id: 2, ch: 'b' }]); // same tick: one new poll for both
@@ -123,7 +123,7 @@ describe('long-polling adapter', () => {
       ],
     });
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     await h.batchesAt(1);
     for (const id of ['p1', 'p2', 'p3']) h.transport.send([{ t: 'pub', id, ch: 'a', d: id }]);
     await expect.poll(() => net.sends.length).toBe(1);
@@ -141,20 +141,20 @@ describe('long-polling adapter', () => {
   it('reports SESSION_INVALID and malformed answers with their codes', async () => {
     serve({ polls: [() => HttpResponse.json({ code: 'SESSION_INVALID', message: 'expired' }, { status: 401 })] });
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     expect(await h.closed).toMatchObject({ code: 'SESSION_INVALID' });
 
     server.resetHandlers();
     serve({ polls: [() => new HttpResponse('[{"t":"msg"', { headers: { 'Content-Type': 'application/json' } })] });
     const h2 = await openTransport(longPolling);
-    h2.transport.send([{ t: 'connect', v: 1 }]);
+    h2.transport.send([{ t: 'connect', v: 2 }]);
     expect(await h2.closed).toMatchObject({ code: 'PROTOCOL_ERROR' });
   });
 
   it('closes when the server ends the session with an err frame (shutdown), passing the retry hint', async () => {
     serve({ polls: [frames({ t: 'err', code: 'SERVER_SHUTTING_DOWN', msg: 'bye', retry: 700 })] });
     const h = await openTransport(longPolling);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     expect(await h.closed).toMatchObject({ code: 'SERVER_SHUTTING_DOWN', retryAfter: 700 });
     expect(h.frames().at(-1)).toMatchObject({ t: 'err', code: 'SERVER_SHUTTING_DOWN' });
   });
@@ -164,7 +164,7 @@ describe('polling adapter', () => {
   it('asks every pollInterval, and at once when the subscriptions change', async () => {
     const net = serve({ path: 'poll', polls: Array.from({ length: 50 }, () => frames()) });
     const h = await openTransport(polling, { pollInterval: 60_000 });
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => net.polls.length).toBe(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
     await expect.poll(() => net.polls.length).toBe(2); // long before the minute is up
@@ -173,7 +173,7 @@ describe('polling adapter', () => {
 
     const net2 = serve({ path: 'poll', polls: Array.from({ length: 50 }, () => frames()) });
     const h2 = await openTransport(polling, { pollInterval: 20 });
-    h2.transport.send([{ t: 'connect', v: 1 }]);
+    h2.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => net2.polls.length).toBeGreaterThanOrEqual(4);
     h2.transport.close();
   });

@@ -33,7 +33,7 @@ describe('sse adapter', () => {
     const stream = eventStream();
     const requests = serve(streamOf(stream));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1, token: 'tok' }]);
+    h.transport.send([{ t: 'connect', v: 2, token: 'tok' }]);
     const text = `id: 1\ndata: ${JSON.stringify([welcome()])}\n\n`;
     stream.write(text.slice(0, 7));
     stream.write(text.slice(7, 30));
@@ -41,7 +41,7 @@ describe('sse adapter', () => {
     await h.batchesAt(1);
     expect(h.batches[0]).toEqual([welcome()]);
     expect(requests[0]!.auth).toBe('Bearer tok');
-    expect(requests[0]!.body).toEqual({ connect: { t: 'connect', v: 1 } });
+    expect(requests[0]!.body).toEqual({ connect: { t: 'connect', v: 2 } });
     stream.write(':\n\n');
     await h.batchesAt(2);
     expect(h.batches[1]).toEqual([]); // a heartbeat is an empty batch: the link lives
@@ -61,7 +61,7 @@ describe('sse adapter', () => {
       }),
     );
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
     stream.write(':\n\n');
     await expect.poll(() => sends).toEqual([[{ t: 'ping' }]]);
@@ -82,7 +82,7 @@ describe('sse adapter', () => {
     const stream = eventStream();
     serve(streamOf(stream));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
     stream.write('data: [{"t":"msg","ch":"a","o":1,"d":1}');
     stream.end();
@@ -95,7 +95,7 @@ describe('sse adapter', () => {
     const stream = eventStream();
     const requests = serve(streamOf(stream), () => new HttpResponse('upstream down', { status: 503, statusText: 'Service Unavailable' }));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     stream.write(`data: ${JSON.stringify([welcome()])}\n\n`);
     await h.batchesAt(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
@@ -111,7 +111,7 @@ describe('sse adapter', () => {
     const stream = eventStream();
     serve(streamOf(stream));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     stream.write(`data: ${JSON.stringify([welcome(), { t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }])}\n\n`);
     stream.write(`data: ${JSON.stringify([{ t: 'msg', ch: 'a', o: 1, d: 'x' }])}\n\n`);
     await h.batchesAt(2);
@@ -124,12 +124,12 @@ describe('sse adapter', () => {
   it('reports SESSION_INVALID with its code, and a non-stream answer as a protocol error', async () => {
     serve(() => HttpResponse.json({ code: 'SESSION_INVALID', message: 'expired' }, { status: 401 }));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     expect(await h.closed).toMatchObject({ code: 'SESSION_INVALID' });
 
     serve(() => HttpResponse.json([welcome()]));
     const h2 = await openTransport(sse);
-    h2.transport.send([{ t: 'connect', v: 1 }]);
+    h2.transport.send([{ t: 'connect', v: 2 }]);
     expect(await h2.closed).toMatchObject({ code: 'PROTOCOL_ERROR' });
   });
 
@@ -137,8 +137,8 @@ describe('sse adapter', () => {
     const stream = eventStream();
     serve(streamOf(stream));
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
-    stream.write('data: {"t":"welcome","v":1}\n\n');
+    h.transport.send([{ t: 'connect', v: 2 }]);
+    stream.write('data: {"t":"welcome","v":2}\n\n');
     expect(await h.closed).toMatchObject({ code: 'PROTOCOL_ERROR' });
     expect(h.batches).toEqual([]);
   });
@@ -150,7 +150,7 @@ describe('sse adapter', () => {
       return new HttpResponse(null);
     });
     const h = await openTransport(sse);
-    h.transport.send([{ t: 'connect', v: 1 }]);
+    h.transport.send([{ t: 'connect', v: 2 }]);
     stream.write(`data: ${JSON.stringify([welcome(50)])}\n\n`); // hb 50 ms: a 1.1 s request timeout
     await h.batchesAt(1);
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
@@ -162,7 +162,7 @@ describe('sse adapter', () => {
       return new HttpResponse(null);
     });
     const h2 = await openTransport(sse);
-    h2.transport.send([{ t: 'connect', v: 1 }]);
+    h2.transport.send([{ t: 'connect', v: 2 }]);
     await expect.poll(() => slow.length).toBe(1);
     h2.transport.close();
     await expect.poll(() => slow[0]!.signal.aborted).toBe(true);

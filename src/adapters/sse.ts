@@ -8,6 +8,7 @@
 // the new stream replays from the offsets the client has. The server hears the client only by
 // POST, so every heartbeat comment on the stream is answered with one (see the comment handler).
 import { errorMessage } from '../core/errors.js';
+import { PROTOCOL_VERSION } from '../core/frames.js';
 import { authHeaders, HttpFailure, HttpTransportBase, parseFrames, post, type Pending } from './http-common.js';
 import { sseParser } from './sse-parser.js';
 import type { TransportFactory } from './types.js';
@@ -21,7 +22,7 @@ class SseTransport extends HttpTransportBase {
   private streamVersion = -1;
 
   protected handshake(token: string | undefined): void {
-    this.openStream(JSON.stringify({ connect: { t: 'connect', v: 1 } }), authHeaders(token), 0);
+    this.openStream(JSON.stringify({ connect: { t: 'connect', v: PROTOCOL_VERSION } }), authHeaders(token), 0);
   }
 
   protected cursorChanged(): void {

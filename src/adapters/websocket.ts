@@ -2,7 +2,7 @@
 // binary data as one binary message (JSON header, "\n", bytes).
 import { AnywireError } from '../core/errors.js';
 import { batchText, binaryFrame, checkFrames, encodeBinary, readFrames, type ClientFrame } from '../core/frames.js';
-import type { Transport, TransportContext, TransportFactory, TransportHandlers, WebSocketLike } from './types.js';
+import type { Transport, TransportContext, TransportFactory, TransportHandlers, WebSocketLike } from '../core/transport.js';
 
 /** `http(s)://host/path` → `ws(s)://host/path`. */
 export function toWebSocketUrl(url: string): string {

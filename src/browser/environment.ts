@@ -1,6 +1,6 @@
 // The browser's ClientEnvironment: the platform's WebSocket and fetch, and its lifecycle signals.
 // Read from globals at `createClient` time, never at import time (the module may load during SSR).
-import type { TransportFactory, WebSocketConstructor } from '../adapters/types.js';
+import type { TransportFactory, WebSocketConstructor } from '../core/transport.js';
 import type { ClientEnvironment } from '../core/client.js';
 import { browserLifecycle } from './lifecycle.js';
 

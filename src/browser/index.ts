@@ -11,10 +11,12 @@ import { websocket } from '../adapters/websocket.js';
 import { createCoreClient, type Client } from '../core/client.js';
 import type { ClientOptions } from '../core/options.js';
 import { browserEnvironment } from './environment.js';
+import { shareEnvironment } from './share/index.js';
+import { loadShare } from './share/lazy.js';
 
 export * from '../core/public.js';
 
 /** Creates a client; see ClientOptions for every option and its default. */
 export function createClient(options: ClientOptions): Client {
-  return createCoreClient(options, browserEnvironment([websocket, sse, longPolling, polling]));
+  return createCoreClient(options, shareEnvironment(options, browserEnvironment([websocket, sse, longPolling, polling]), loadShare));
 }

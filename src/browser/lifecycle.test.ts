@@ -1,7 +1,7 @@
 // The browser entry's platform signals, in happy-dom: `online` retries at once, `offline` and a page
 // becoming visible check the link, and `close()` removes every listener.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportFactory, TransportHandlers } from '../core/transport.js';
 import { AnywireError } from '../core/errors.js';
 import type { ClientFrame } from '../core/frames.js';
 import { browserLifecycle } from './lifecycle.js';
@@ -25,7 +25,7 @@ class FakeTransport implements Transport {
   send(frames: ClientFrame[]): void {
     this.sent.push(...frames);
     for (const f of frames) {
-      if (f.t === 'connect') queueMicrotask(() => this.handlers?.onFrames([{ t: 'welcome', v: 1, sid: 's', hb: this.hb, max: 65536 }]));
+      if (f.t === 'connect') queueMicrotask(() => this.handlers?.onFrames([{ t: 'welcome', v: 2, sid: 's', hb: this.hb, max: 65536 }]));
     }
   }
   close(): void {

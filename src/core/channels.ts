@@ -5,8 +5,9 @@ import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
-import { announce, withPresence, type PresenceMember } from './presence.js';
+import { withPresence, type PresenceMember } from './presence.js';
 import type { MessageHandler, Subscription } from './subscription.js';
+import type { CursorEntry } from './transport.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Subscription<any>;
@@ -73,6 +74,18 @@ export class Channels {
     return [...this.#records.values()].map((rec) => this.#subFrame(rec));
   }
 
+  /** Every channel's subscription and position, for the HTTP transports' requests. */
+  cursor(): CursorEntry[] {
+    const out: CursorEntry[] = [];
+    for (const rec of this.#records.values()) {
+      const e: CursorEntry = { id: rec.subId, ch: rec.name };
+      if (rec.epoch !== undefined && rec.offset !== undefined) e.since = { e: rec.epoch, o: rec.offset };
+      if (rec.confirmed) e.q = true;
+      out.push(e);
+    }
+    return out;
+  }
+
   /** The link is gone: every subscription waits for the next one. */
   suspend(): void {
     for (const rec of this.#records.values()) {
@@ -87,15 +100,15 @@ export class Channels {
     // Exactly once: anything at or below the last delivered offset was already delivered.
     if (rec.offset !== undefined && f.o <= rec.offset) return;
     rec.offset = f.o;
-    if (f.p) return announce(rec.subs, f.p, f.d as PresenceMember, (err) => this.#host.error(err));
     const data = f.b ?? f.d;
     const meta = { channel: f.ch, offset: f.o };
     for (const sub of rec.subs) {
-      if (!sub.handler) continue;
       try {
-        (sub.handler as MessageHandler<unknown>)(data, meta);
+        // A presence event (`p`) goes to the subscription's join/leave listeners, never to the handler.
+        if (f.p) sub.emit(f.p, { member: data as PresenceMember });
+        else if (sub.handler) (sub.handler as MessageHandler<unknown>)(data, meta);
       } catch (cause) {
-        this.#host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" handler threw: ${errorMessage(cause)}`, { cause }));
+        this.#host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" ${f.p || 'handler'} threw: ${errorMessage(cause)}`, { cause }));
       }
     }
   }

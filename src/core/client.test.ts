@@ -1,12 +1,12 @@
 // The core client against a fake transport: the "server" is the test, answering frames by hand.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportContext, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportContext, TransportFactory, TransportHandlers } from './transport.js';
 import { createCoreClient, type Client } from './client.js';
 import { AnywireError } from './errors.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
 import type { ClientOptions } from './options.js';
 
-const welcome: ServerFrame = { t: 'welcome', v: 1, sid: 'session-1', hb: 25_000, max: 1024 };
+const welcome: ServerFrame = { t: 'welcome', v: 2, sid: 'session-1', hb: 25_000, max: 1024 };
 
 class FakeTransport implements Transport {
   readonly name = 'websocket' as const;
@@ -119,7 +119,7 @@ describe('handshake', () => {
     c.on('transport', (e) => transports.push(e.transport));
     expect(c.state).toBe('disconnected');
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 'secret' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 'secret' });
     expect(net.current.ctx.url).toBe('http://fake.test/anywire');
     expect(c.state).toBe('connected');
     expect(c.transport).toBe('websocket');
@@ -134,17 +134,17 @@ describe('handshake', () => {
     let n = 0;
     const c = makeClient({ token: async () => `t${++n}` });
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 't1' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 't1' });
     net.current.drop();
     await vi.waitFor(() => expect(c.state).toBe('connected'));
     expect(net.transports).toHaveLength(2);
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1, token: 't2' });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2, token: 't2' });
   });
 
   it('omits the token when there is none', async () => {
     const c = makeClient();
     await c.connect();
-    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 1 });
+    expect(net.current.sent[0]).toEqual({ t: 'connect', v: 2 });
   });
 
   it('rejects connect() with UNAUTHORIZED and stops when a static token is refused', async () => {

@@ -2,7 +2,7 @@
 // recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
 // point (src/browser, src/node).
 import { Emitter } from './emitter.js';
-import type { CloseInfo, Runtime, TransportFactory, TransportName } from '../adapters/types.js';
+import type { CloseInfo, Runtime, TransportFactory, TransportName } from './transport.js';
 import { backoffDelay, defaultReconnect } from './backoff.js';
 import { Channels, type AnySub } from './channels.js';
 import type { Code } from './codes.js';
@@ -257,7 +257,13 @@ export class Client extends Emitter<ClientEvents> {
   #openRung(name: TransportName, token: string | undefined, signal: AbortSignal): Promise<Link> {
     const factory = this.#env.factories[name];
     if (!factory) return Promise.reject(new AnywireError('PROTOCOL_ERROR', 'not included in this build'));
-    const transport = factory.create({ url: this.#opts.url, runtime: this.#env.runtime, token, pollInterval: this.#opts.pollInterval });
+    const transport = factory.create({
+      url: this.#opts.url,
+      runtime: this.#env.runtime,
+      token,
+      pollInterval: this.#opts.pollInterval,
+      cursor: () => this.#channels.cursor(),
+    });
     return openLink(transport, ++this.#gen, token, this.#opts.connectTimeout, signal, {
       frames: (link, frames) => {
         // Frames that arrive before the link is adopted wait on it (a probe's, or a batch's tail).

@@ -19,6 +19,7 @@ describe('codes', () => {
       SESSION_INVALID: true,
       SLOW_CONSUMER: true,
       DISCONNECTED: true,
+      LIMIT_EXCEEDED: true,
     };
     expect(Object.keys(codes).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, code] of Object.entries(codes)) expect(code).toBe(name);

@@ -31,11 +31,13 @@ export interface Codes {
   readonly SLOW_CONSUMER: 'SLOW_CONSUMER';
   /** The connection was lost before an answer arrived. */
   readonly DISCONNECTED: 'DISCONNECTED';
+  /** A server bound was reached (`maxSubscriptions` per session, `maxSessions` per server); not retried. */
+  readonly LIMIT_EXCEEDED: 'LIMIT_EXCEEDED';
 }
 
 /** Built from one string: a literal object would carry every name twice in the browser bundle. */
 export const codes = /* @__PURE__ */ Object.fromEntries(
-  'UNAUTHORIZED FORBIDDEN PAYLOAD_TOO_LARGE BAD_REQUEST RATE_LIMITED TIMEOUT CLOSED TRANSPORTS_EXHAUSTED PROTOCOL_ERROR SERVER_SHUTTING_DOWN BROKER_UNAVAILABLE SESSION_INVALID SLOW_CONSUMER DISCONNECTED'.split(' ').map((c) => [c, c]),
+  'UNAUTHORIZED FORBIDDEN PAYLOAD_TOO_LARGE BAD_REQUEST RATE_LIMITED TIMEOUT CLOSED TRANSPORTS_EXHAUSTED PROTOCOL_ERROR SERVER_SHUTTING_DOWN BROKER_UNAVAILABLE SESSION_INVALID SLOW_CONSUMER DISCONNECTED LIMIT_EXCEEDED'.split(' ').map((c) => [c, c]),
 ) as unknown as Codes;
 
 export type Code = Codes[keyof Codes];

@@ -35,14 +35,14 @@ const cases: Case[] = [
   {
     name: 'connect',
     schema: connectFrame,
-    valid: [{ t: 'connect', v: 1 }, { t: 'connect', v: 1, token: 'abc' }, { t: 'connect', v: 1, token: '' }],
+    valid: [{ t: 'connect', v: 2 }, { t: 'connect', v: 2, token: 'abc' }, { t: 'connect', v: 2, token: '' }],
     invalid: [
       { t: 'connect' },
-      { t: 'connect', v: 2 },
+      { t: 'connect', v: 1 },
       { t: 'connect', v: '1' },
-      { t: 'connect', v: 1, token: 42 },
-      { t: 'connect', v: 1, token: 'x'.repeat(8193) },
-      { t: 'hello', v: 1 },
+      { t: 'connect', v: 2, token: 42 },
+      { t: 'connect', v: 2, token: 'x'.repeat(8193) },
+      { t: 'hello', v: 2 },
     ],
   },
   {
@@ -97,14 +97,14 @@ const cases: Case[] = [
   {
     name: 'welcome',
     schema: welcomeFrame,
-    valid: [{ t: 'welcome', v: 1, sid: 's', hb: 25000, max: 65536 }],
+    valid: [{ t: 'welcome', v: 2, sid: 's', hb: 25000, max: 65536 }],
     invalid: [
-      { t: 'welcome', v: 2, sid: 's', hb: 25000, max: 65536 },
-      { t: 'welcome', v: 1, sid: '', hb: 25000, max: 65536 },
-      { t: 'welcome', v: 1, sid: 's', hb: 0, max: 65536 },
-      { t: 'welcome', v: 1, sid: 's', hb: 25000, max: 0 },
-      { t: 'welcome', v: 1, sid: 's', hb: 2.5, max: 65536 },
-      { t: 'welcome', v: 1, sid: 's', max: 65536 },
+      { t: 'welcome', v: 1, sid: 's', hb: 25000, max: 65536 },
+      { t: 'welcome', v: 2, sid: '', hb: 25000, max: 65536 },
+      { t: 'welcome', v: 2, sid: 's', hb: 0, max: 65536 },
+      { t: 'welcome', v: 2, sid: 's', hb: 25000, max: 0 },
+      { t: 'welcome', v: 2, sid: 's', hb: 2.5, max: 65536 },
+      { t: 'welcome', v: 2, sid: 's', max: 65536 },
     ],
   },
   {
@@ -183,12 +183,12 @@ describe('frame schemas', () => {
   }
 
   it('the client union takes only client frames, the server union only server frames', () => {
-    for (const f of [{ t: 'connect', v: 1 }, { t: 'sub', id: 1, ch: 'a' }, { t: 'unsub', ch: 'a' }, { t: 'pub', id: 'x', ch: 'a', d: 1 }]) {
+    for (const f of [{ t: 'connect', v: 2 }, { t: 'sub', id: 1, ch: 'a' }, { t: 'unsub', ch: 'a' }, { t: 'pub', id: 'x', ch: 'a', d: 1 }]) {
       expect(clientFrame.safeParse(f).success).toBe(true);
       expect(serverFrame.safeParse(f).success).toBe(false);
     }
     for (const f of [
-      { t: 'welcome', v: 1, sid: 's', hb: 1, max: 1 },
+      { t: 'welcome', v: 2, sid: 's', hb: 1, max: 1 },
       { t: 'subd', id: 1, ch: 'a', e: 'e', o: 0, r: false },
       { t: 'msg', ch: 'a', o: 1, d: 1 },
       { t: 'ack', id: 'x', o: 1 },
@@ -217,8 +217,8 @@ describe('frame schemas', () => {
     }
   });
 
-  it('PROTOCOL_VERSION is 1', () => {
-    expect(PROTOCOL_VERSION).toBe(1);
+  it('PROTOCOL_VERSION is 2', () => {
+    expect(PROTOCOL_VERSION).toBe(2);
   });
 });
 

@@ -1,13 +1,13 @@
-// The wire protocol: frame types, the client's inbound frame check and the encodings. The frames
-// are defined once, as zod/mini schemas, in schemas.ts (the server validates with those). This
-// module must not import or re-export them at run time: zod costs about 7 KB min+gzip, more than
-// the whole WebSocket-only browser client, and even a re-export lands it in the chunk that the
-// client entries share with the server. See docs/protocol.md for the flows.
+// The codec of the wire protocol: the client's inbound frame check and the encodings. The frames
+// themselves (types, field rules, the one check) are defined once in grammar.ts; the server's zod
+// schemas (schemas.ts) are built from the same rules. This module must not import zod: it costs
+// about 7 KB min+gzip, more than the whole WebSocket-only browser client. See docs/protocol.md.
 import { fromBase64, toBase64 } from './base64.js';
-import { CHANNEL_PATTERN } from './protocol.js';
-import type { ServerFrame } from './schemas.js';
+import { frameCheck, serverFrames, type ServerFrame } from './grammar.js';
+import { MAX_BATCH } from './protocol.js';
 
-export { CHANNEL_PATTERN, MAX_HISTORY_LIMIT, PROTOCOL_VERSION } from './protocol.js';
+export { CHANNEL_PATTERN, MAX_BATCH, MAX_HISTORY_LIMIT, PROTOCOL_VERSION } from './protocol.js';
+export { isChannel, isInt, isText } from './grammar.js';
 export type {
   AckFrame,
   ClientFrame,
@@ -19,89 +19,19 @@ export type {
   MessageFrame,
   PresenceAnswerFrame,
   PresenceFrame,
+  PingFrame,
+  PongFrame,
   PublishFrame,
   ServerFrame,
+  Since,
   SubscribeFrame,
   SubscribedFrame,
   UnsubscribeFrame,
   WelcomeFrame,
-} from './schemas.js';
-
-// ---- the client's inbound check ----------------------------------------------------------------
-//
-// A hand-written equivalent of `serverFrame` in schemas.ts (same accept/reject decisions, checked
-// by frames-check.test.ts against the zod schema): about 0.5 KB instead of zod's 7 KB in the client.
-
-type Check = (v: unknown) => boolean;
-/** A safe integer of at least `min` (zod's `int().check(gte(min))`). Also the server's client-frame check. */
-export const isInt = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min;
-/**
- * A string of `min` to `max` code points, as zod counts them (an emoji is one); `min` is at most 1,
- * so only a string over `max` in UTF-16 units is counted. Also the server's client-frame check.
- */
-export const isText = (v: unknown, min: 0 | 1, max: number): boolean =>
-  typeof v === 'string' && v.length >= min && (v.length <= max || [...v].length <= max);
-const int =
-  (min: number): Check =>
-  (v) =>
-    isInt(v, min);
-const str =
-  (min: 0 | 1, max: number): Check =>
-  (v) =>
-    isText(v, min, max);
-/** The last name that passed: a stream of one channel's messages or publishes skips the regex. */
-let validName = '';
-/** A valid channel name (`CHANNEL_PATTERN`). */
-export const isChannel: Check = (v) => v === validName || (typeof v === 'string' && CHANNEL_PATTERN.test(v) && !!(validName = v));
-const opt =
-  (check: Check): Check =>
-  (v) =>
-    v === undefined || check(v);
-const id64 = str(1, 64);
-const payload = { d: () => true, b: opt((v) => v instanceof Uint8Array) };
-
-const isString: Check = (v) => typeof v === 'string';
-/** An array of objects, each passing `shape` (the entries of `histd` and `presd`). */
-const list =
-  (shape: Record<string, Check>): Check =>
-  (v) =>
-    Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e) && Object.keys(shape).every((k) => shape[k]!(e[k])));
-
-/** Per frame type `t`: a check for each field (an absent field is `undefined`). */
-const shapes: Record<string, Record<string, Check>> = {
-  __proto__: null as never,
-  welcome: { v: (v) => v === 1, sid: str(1, 4096), hb: int(1), max: int(1) },
-  subd: {
-    id: int(0),
-    ch: isChannel,
-    e: id64,
-    o: int(0),
-    r: (v) => typeof v === 'boolean',
-    gap: opt((v) => v === 'history-trimmed' || v === 'history-lost'),
-  },
-  msg: { ch: isChannel, o: int(1), ...payload, p: opt((v) => v === 'join' || v === 'leave') },
-  histd: { id: id64, e: id64, o: int(0), m: list({ o: int(1), b: opt(isString) }) },
-  presd: { id: id64, m: list({ id: isString, connections: int(1) }), n: int(0) },
-  ack: { id: id64, o: int(1) },
-  err: {
-    code: id64,
-    msg: (v) => typeof v === 'string',
-    id: opt((v) => id64(v) || int(0)(v)),
-    ch: opt(isChannel),
-    retry: opt(int(0)),
-  },
-  ping: {},
-  pong: {},
-};
+} from './grammar.js';
 
 /** Checks one server frame: undefined when valid (unknown fields are kept and ignored), else why not. */
-export function checkServerFrame(v: unknown): string | undefined {
-  const frame = v as Record<string, unknown>;
-  const shape = v !== null && typeof v === 'object' && !Array.isArray(v) ? shapes[frame.t as string] : undefined;
-  if (typeof frame?.t !== 'string' || !shape) return 'unknown frame type';
-  for (const key in shape) if (!shape[key]!(frame[key])) return `invalid "${key}" in "${frame.t}"`;
-  return undefined;
-}
+export const checkServerFrame = frameCheck(serverFrames);
 
 /** `checkServerFrame` in the `safeParse` shape of a zod schema, so the generic decoders take it. */
 export const serverFrame = {
@@ -130,7 +60,7 @@ export function readFrames(text: string, inline?: (frame: unknown) => boolean): 
 
 /** Checks decoded server frames in place (see `readFrames`). */
 export function checkFrames(frames: unknown[], inline?: (frame: unknown) => boolean): ServerFrame[] | string {
-  if (frames.length > 10_000) return 'batch too long';
+  if (frames.length > MAX_BATCH) return 'batch too long';
   for (const f of frames) {
     if (inline && !inline(f)) return 'invalid base64 in "b"';
     const error = checkServerFrame(f);
@@ -184,7 +114,7 @@ export function decodeText<F>(schema: Schema<F>, text: string): Decoded<F> {
 /** Decodes an already-parsed JSON value (one frame or a batch). */
 export function decodeValue<F>(schema: Schema<F>, raw: unknown): Decoded<F> {
   if (Array.isArray(raw)) {
-    if (raw.length > 10_000) return { ok: false, error: 'batch too long' };
+    if (raw.length > MAX_BATCH) return { ok: false, error: 'batch too long' };
     return validate(schema, raw);
   }
   return validate(schema, [raw]);

@@ -1,7 +1,7 @@
 // Opening one rung of the ladder: the transport opens, the core sends `connect`, and the rung
 // counts as working only when `welcome` arrives within the timeout. A refused upgrade, a
 // black-holed one and a proxy that buffers the SSE stream all end here as a failure, never a hang.
-import type { CloseInfo, Transport } from '../adapters/types.js';
+import type { CloseInfo, Transport } from './transport.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage } from './errors.js';
 import { PROTOCOL_VERSION, type ServerFrame, type WelcomeFrame } from './frames.js';

@@ -1,6 +1,6 @@
 // What `anywire/modular` (browser and Node) share: the transports are passed in, and their order
 // is the default fallback ladder.
-import type { TransportFactory } from '../adapters/types.js';
+import type { TransportFactory } from './transport.js';
 import type { ClientOptions } from './options.js';
 
 /** The transports this client may use. */

@@ -1,4 +1,4 @@
-import type { TransportName } from '../adapters/types.js';
+import type { TransportName } from './transport.js';
 import { defaultReconnect, type ReconnectOptions } from './backoff.js';
 
 /** Options of `createClient`. Every field but `url` is optional. */
@@ -26,9 +26,14 @@ export interface ClientOptions {
   maxQueuedPublishes?: number;
   /** While on a lower rung, ms between background probes of the higher ones. Default: 30000. */
   upgradeInterval?: number;
+  /**
+   * Browser only: share one connection among this origin's tabs with the same `url`, token and
+   * key (`true`, or a string naming the group). Default: false. See docs/browser.md.
+   */
+  shareConnection?: boolean | string;
 }
 
-export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect'>> {
+export interface ResolvedOptions extends Required<Omit<ClientOptions, 'token' | 'reconnect' | 'shareConnection'>> {
   token: ClientOptions['token'];
   reconnect: ReconnectOptions | false;
 }

@@ -2,7 +2,6 @@
 // type. A client has one random presence id for its whole life, sent in every `sub`: the server
 // keys this client's presence by it, so a reconnect, a transport change or a move to another
 // server continues the same presence connection instead of making a new one.
-import { AnywireError, errorMessage } from './errors.js';
 import type { PresenceAnswerFrame, SubscribeFrame } from './frames.js';
 import type { Publisher } from './publisher.js';
 import type { Subscription } from './subscription.js';
@@ -43,14 +42,3 @@ export function withPresence(frame: SubscribeFrame, subs: Subs, clientId: string
 /** `sub.presence()`: asks the server for the channel's members. */
 export const requestPresence = async (publisher: Publisher, channel: string): Promise<PresenceMember[]> =>
   (await publisher.ask<PresenceAnswerFrame>({ t: 'pres', ch: channel })).m as PresenceMember[];
-
-/** Emits a presence event (a `msg` with `p`) on the channel's subscriptions; a throwing listener is reported. */
-export function announce(subs: Subs, kind: 'join' | 'leave', member: PresenceMember, report: (err: AnywireError) => void): void {
-  for (const sub of subs) {
-    try {
-      sub.emit(kind, { member });
-    } catch (cause) {
-      report(new AnywireError('PROTOCOL_ERROR', `a "${kind}" listener threw: ${errorMessage(cause)}`, { cause }));
-    }
-  }
-}

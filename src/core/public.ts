@@ -9,4 +9,4 @@ export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, 
 export type { GapReason } from './frames.js';
 export type { HistoryOptions, HistoryPage } from './history.js';
 export type { PresenceMember } from './presence.js';
-export type { TransportName } from '../adapters/types.js';
+export type { TransportName } from './transport.js';

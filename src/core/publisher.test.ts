@@ -27,6 +27,23 @@ describe('Publisher', () => {
     p.rejectAll('CLOSED', 'bye');
   });
 
+  it('makes publish ids another client cannot guess: crypto-random, not Math.random and the clock', () => {
+    // With Math.random and the clock pinned, two publishers must still pick unrelated ids: an
+    // attacker who guessed a victim's next id could publish it first and make the victim's vanish.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+    const ids = [0, 1].map(() => {
+      const sent: PublishFrame[] = [];
+      const p = new Publisher(1000, 10, (f) => (sent.push(f as PublishFrame), true));
+      p.add('c', 1, '1', undefined).catch(() => {});
+      p.rejectAll('CLOSED', 'bye');
+      return sent[0]!.id;
+    });
+    vi.restoreAllMocks();
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[0]!.length).toBeGreaterThanOrEqual(24);
+  });
+
   it('while disconnected keeps up to maxQueued, then rejects with RATE_LIMITED', async () => {
     const p = new Publisher(1000, 2, () => false);
     const kept = [p.add('c', 1, '1', undefined), p.add('c', 2, '2', undefined)];

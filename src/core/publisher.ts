@@ -15,6 +15,13 @@ interface Pending {
   deadline: number;
 }
 
+function nonce(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
+  let s = '';
+  for (const b of bytes) s += (b + 256).toString(16).slice(1);
+  return s + '-';
+}
+
 /**
  * Publishes waiting for their ack. A publish stays here, in order, until acked, rejected or timed
  * out; after a reconnect every one of them is sent again with its original id, and the server
@@ -25,7 +32,8 @@ export class Publisher {
   readonly #pending = new Map<string, Pending>();
   /** One timer for all publishes, armed for the oldest one's deadline (not one timer each). */
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #nonce = Math.random().toString(36).slice(2, 10) + Date.now().toString(36) + '-';
+  /** 96 random bits (Web Crypto, in browsers and Node): another client cannot guess, and so pre-empt, our ids. */
+  readonly #nonce = nonce();
   #seq = 0;
 
   /**

@@ -1,7 +1,7 @@
 // Reconnection policy with fake timers and a fake transport: backoff timings, maxAttempts, a fresh
 // token per attempt, UNAUTHORIZED handling, and the lifecycle hooks (online, resume).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportFactory, TransportHandlers } from '../adapters/types.js';
+import type { Transport, TransportFactory, TransportHandlers } from './transport.js';
 import { createCoreClient, type LifecycleHooks } from './client.js';
 import type { ClientFrame } from './frames.js';
 
@@ -31,7 +31,7 @@ function fakeFactory(mode: () => Mode) {
             handlers!.onFrames(
               m === 'unauthorized'
                 ? [{ t: 'err', code: 'UNAUTHORIZED', msg: 'bad token' }]
-                : [{ t: 'welcome', v: 1, sid: 's', hb: 1000, max: 1000 }],
+                : [{ t: 'welcome', v: 2, sid: 's', hb: 1000, max: 1000 }],
             ),
           );
         },
@@ -97,7 +97,7 @@ describe('reconnection', () => {
     await vi.advanceTimersByTimeAsync(20);
     expect(c.state).toBe('connected');
     expect(token).toHaveBeenCalledTimes(3);
-    expect(sent[0]).toEqual([{ t: 'connect', v: 1, token: 't3' }]);
+    expect(sent[0]).toEqual([{ t: 'connect', v: 2, token: 't3' }]);
     c.close();
   });
 
@@ -174,7 +174,7 @@ describe('transient subscribe refusals', () => {
         open: (h) => ((handlers = h), Promise.resolve()),
         send: (frames) => {
           for (const f of frames) {
-            if (f.t === 'connect') queueMicrotask(() => handlers!.onFrames([{ t: 'welcome', v: 1, sid: 's', hb: 60_000, max: 1000 }]));
+            if (f.t === 'connect') queueMicrotask(() => handlers!.onFrames([{ t: 'welcome', v: 2, sid: 's', hb: 60_000, max: 1000 }]));
             if (f.t !== 'sub') continue;
             subs.push(f);
             const reply =

@@ -1,63 +1,76 @@
 /**
  * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire]
- * [--redis URL]` starts a standalone server with the demo chat at `/`.
+ * [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
+ * `anywire --version`. The command line is parsed (and every complaint about it worded) in
+ * cli-args.ts; this file acts on it.
  */
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { parseArgs } from 'node:util';
-import { createServer, type ServerOptions } from './server/index.js';
-import { demoPage } from './demo.js';
+import { isIP } from 'node:net';
+import { createServer, memoryBroker, type ServerOptions } from './server/index.js';
+import { demoPage, demoServerOptions } from './demo.js';
+import { parseCli, RUNTIME_ERROR, USAGE_ERROR } from './cli-args.js';
 
-const usage = 'usage: anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire] [--redis URL]';
+/** A host only this machine can reach: a non-loopback one needs --expose (see docs/security.md). */
+function loopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
 
-function fail(message: string): never {
+/** One line on stderr, then exit: 2 for a bad command line (from parseCli), 1 otherwise. */
+function fail(message: string, code = RUNTIME_ERROR): never {
   process.stderr.write(`anywire: ${message}\n`);
-  process.exit(2);
+  process.exit(code);
+}
+
+function version(): string {
+  // dist/cli.js sits one folder below the package's package.json, in the repo and when installed.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: 'string', default: '8080' },
-        host: { type: 'string', default: '127.0.0.1' },
-        path: { type: 'string', default: '/anywire' },
-        redis: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n${usage}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage + '\n');
+  const request = parseCli(argv);
+  if (request.kind === 'usage-error') fail(request.message, request.exitCode);
+  if (request.kind === 'help') {
+    process.stdout.write(request.text);
     return;
   }
-  if (positionals[0] !== 'serve' || positionals.length > 1) fail(`unknown command "${positionals.join(' ')}"\n${usage}`);
+  if (request.kind === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const { values } = request;
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be an integer 0–65535, got "${values.port}"`);
-  if (!values.path.startsWith('/')) fail(`--path must start with "/", got "${values.path}"`);
 
-  // Presence on: the demo page's online list uses it.
-  const options: ServerOptions = { path: values.path, presence: true };
+  if (!loopback(values.host) && !values.expose) {
+    fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`, USAGE_ERROR);
+  }
+
+  const options: ServerOptions = { path: values.path };
+  let broker: ServerOptions['broker'];
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
     const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
-    if (!/^rediss?:\/\//.test(values.redis)) fail(`--redis must be a redis:// URL, got "${values.redis}"`);
-    const broker = redisBroker({ url: values.redis });
-    options.broker = broker;
+    // Every server on one Redis signs session ids with one key, which never goes into Redis.
+    const secret = process.env.ANYWIRE_SECRET;
+    if (secret === undefined) fail('--redis needs ANYWIRE_SECRET in the environment (at least 32 bytes, the same on every server)');
+    options.secret = secret;
+    const redis = redisBroker({ url: values.redis });
+    broker = redis;
     // An unreachable Redis does not stop the server: it serves, reports the broker unhealthy,
     // rejects publishes with BROKER_UNAVAILABLE and recovers by itself when Redis is back.
-    broker.connected().catch((err: Error) => {
+    redis.connected().catch((err: Error) => {
       process.stderr.write(`anywire: ${err.message}; serving anyway (publishes fail with BROKER_UNAVAILABLE) and retrying\n`);
     });
   }
-  const anywire = createServer(options);
+  let anywire;
+  try {
+    anywire = createServer({ ...options, ...demoServerOptions(broker ?? memoryBroker()) });
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const page = demoPage(anywire.path);
   const http = createHttpServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') {
@@ -71,7 +84,15 @@ async function main(argv: string[]): Promise<void> {
   anywire.attach(http);
   await new Promise<void>((resolve) => {
     http.once('error', (err: NodeJS.ErrnoException) => {
-      fail(err.code === 'EADDRINUSE' ? `port ${port} on ${values.host} is busy` : err.message);
+      const reason =
+        err.code === 'EADDRINUSE'
+          ? `port ${port} on ${values.host} is busy`
+          : err.code === 'EACCES'
+            ? `no permission to listen on port ${port} on ${values.host}`
+            : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
+              ? `cannot listen on ${values.host}: not an address of this machine`
+              : err.message;
+      fail(reason);
     });
     http.listen(port, values.host, () => resolve());
   });

@@ -6,8 +6,85 @@
  * Who is online comes from anywire's presence (`sub.presence()`, `join`/`leave`, this page's name
  * as its presence data) and the room's last messages from `rewind` on entering; typing notices are
  * plain messages on the room's channel.
+ *
+ * Anyone who reaches the demo may use it, so its server is locked to the demo (`demoServerOptions`):
+ * each page proves a random id it chose with a secret it keeps (the first page to use an id owns
+ * it), may publish only to its own `demo.say.<id>` channel, and the server re-publishes what it
+ * says on the room's channel with the author stamped from that id, keeping only the known fields:
+ * a page cannot speak as another. Only the demo's channels can be subscribed or published to.
  */
+import type { ServerOptions } from './server/options.js';
+import type { Broker, Payload } from './server/brokers/types.js';
 import { clientBundleVersion } from './server/client-bundle.js';
+
+const ROOM = 'demo.lobby';
+const SAY = /^demo\.say\.(u[0-9a-f]{12})$/;
+const TOKEN = /^([0-9a-f]{12})\.([0-9a-f]{32})$/;
+/** Ids bound to their page's secret; the oldest binding goes first past this many. */
+const maxIds = 100_000;
+
+const text = (v: unknown, max: number): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined);
+
+/** What the server publishes on the room for one `demo.say.<id>` publish: known fields, the author stamped. */
+function stamp(id: string, payload: Payload): string {
+  let data: Record<string, unknown> | null = null;
+  try {
+    data = typeof payload === 'string' ? JSON.parse(payload) : null;
+  } catch {
+    data = null;
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('demo: a chat message is a JSON object');
+  const kind = data.k === 'msg' || data.k === 'typing' ? data.k : undefined;
+  if (!kind) throw new Error('demo: unknown message kind');
+  const from = (data.from ?? {}) as Record<string, unknown>;
+  // `at`: the server's clock, so a page replaying the room's history (rewind) can tell an old typing notice.
+  return JSON.stringify({ k: kind, id: text(data.id, 64), text: text(data.text, 500), at: Date.now(), from: { id, name: text(from.name, 24) ?? 'anonymous' } });
+}
+
+/** The broker of the demo: a publish on `demo.say.<id>` goes to the room, its author stamped. */
+function demoBroker(inner: Broker): Broker {
+  const publish: Broker['publish'] = (channel, payload, options) => {
+    const m = SAY.exec(channel);
+    return m ? inner.publish(ROOM, stamp(m[1]!, payload), options) : inner.publish(channel, payload, options);
+  };
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'publish') return publish;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The server options of `anywire serve`: the demo's identities, its channels only, and the
+ * room's author stamped by the server. `broker` is wrapped (default: a memory broker).
+ */
+export function demoServerOptions(broker: Broker): Pick<ServerOptions, 'broker' | 'authenticate' | 'authorize' | 'presence'> {
+  const owners = new Map<string, string>();
+  return {
+    broker: demoBroker(broker),
+    // The online list: presence on the room.
+    presence: (channel) => channel === ROOM,
+    authenticate: ({ token }) => {
+      const m = TOKEN.exec(token ?? '');
+      if (!m) return null;
+      const [, id, secret] = m as unknown as [string, string, string];
+      const owner = owners.get(id);
+      if (owner !== undefined && owner !== secret) return null; // another page holds this id
+      if (owner === undefined) {
+        owners.set(id, secret);
+        if (owners.size > maxIds) owners.delete(owners.keys().next().value!);
+      }
+      return { id: 'u' + id };
+    },
+    authorize: ({ identity, channel, action }) => {
+      const id = (identity as { id: string }).id;
+      if (channel.startsWith(`demo.probe.${id}.`)) return true; // the page's own latency probes
+      return action === 'subscribe' ? channel === ROOM : channel === `demo.say.${id}`;
+    },
+  };
+}
 
 const css = `
 :root{--bg:#f4f5fb;--panel:#fff;--ink:#1c1d2b;--muted:#6b6f85;--line:#e4e6f0;--accent:#5b4fe0;--accent-2:#8a7dff;
@@ -104,7 +181,13 @@ const script = String.raw`
   var ADJ = ['Swift', 'Quiet', 'Brave', 'Lucky', 'Sunny', 'Clever', 'Gentle', 'Bold', 'Happy', 'Calm'];
   var ANIMAL = ['Otter', 'Falcon', 'Panda', 'Fox', 'Koala', 'Heron', 'Lynx', 'Badger', 'Whale', 'Owl'];
   var pick = function (a) { return a[Math.floor(Math.random() * a.length)]; };
-  var me = { id: Math.random().toString(36).slice(2, 10), name: '' };
+  // The id this page chose and the secret that proves it (the server binds the id to the first
+  // secret it sees, and stamps it on everything this page says).
+  function hex(n) { var b = new Uint8Array(n); crypto.getRandomValues(b); return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join(''); }
+  var hexId = hex(6);
+  var TOKEN = hexId + '.' + hex(16);
+  var me = { id: 'u' + hexId, name: '' };
+  var SAY = 'demo.say.' + me.id;
   try { me.name = localStorage.getItem('anywire-demo-name') || ''; } catch (e) {}
   if (!me.name) me.name = pick(ADJ) + ' ' + pick(ANIMAL);
   $('name').value = me.name;
@@ -186,17 +269,18 @@ const script = String.raw`
   }
 
   // ---- who is online: anywire presence; typing: ordinary messages on the room's channel ----
-  // people: page id (the presence data's id) → name. A reconnect or a transport change is neither
-  // a leave nor a join (the server's presenceGrace), so the list does not flicker.
-  var people = {}, typing = {};
+  // people: member id (the page's id, its identity) → name. A reconnect or a transport change is
+  // neither a leave nor a join (the server's presenceGrace), so the list does not flicker.
+  // No prototype: an id is a key here, and no key may reach Object.prototype.
+  var people = Object.create(null), typing = Object.create(null);
   function addMember(member) {
     var d = member && member.data;
-    if (d && typeof d.id === 'string') people[d.id] = { name: String(d.name || 'someone').slice(0, 24) };
+    if (member && typeof member.id === 'string') people[member.id] = { name: String((d && d.name) || 'someone').slice(0, 24) };
   }
   function refreshPeople(s) {
     s.presence().then(function (list) {
       if (s !== sub) return;
-      people = {};
+      people = Object.create(null);
       list.forEach(addMember);
       renderPeople();
     }).catch(function () {});
@@ -220,7 +304,7 @@ const script = String.raw`
 
   // ---- the chat client ----
   var client = null, sub = null, choice = 'auto', joined = false, lastPath = 'websocket', seq = 0;
-  var pending = {};
+  var pending = Object.create(null);
   var m = /[#&]t=([\w-]+)/.exec(location.hash);
   if (m && (m[1] === 'auto' || T.indexOf(m[1]) >= 0)) choice = m[1];
 
@@ -242,11 +326,12 @@ const script = String.raw`
     } else banner.hidden = true;
   }
 
-  function publish(data) { return client ? client.publish(CHANNEL, data) : Promise.reject(new Error('no client')); }
+  // Everything this page says goes to its own channel; the server puts it on the room, stamped.
+  function publish(data) { return client ? client.publish(SAY, data) : Promise.reject(new Error('no client')); }
   function known(from) { if (people[from.id]) people[from.id].name = String(from.name).slice(0, 24); }
 
   function onMessage(data) {
-    if (!data || typeof data !== 'object' || !data.from) return;
+    if (!data || typeof data !== 'object' || !data.from || typeof data.from.id !== 'string') return;
     var from = data.from;
     if (data.k === 'typing') {
       // A typing notice replayed from history (rewind) is old news.
@@ -257,7 +342,7 @@ const script = String.raw`
     delete typing[from.id];
     known(from);
     renderPeople();
-    var own = pending[data.id];
+    var own = typeof data.id === 'string' && from.id === me.id ? pending[data.id] : undefined;
     if (own) {
       delete pending[data.id];
       var latency = now() - own.t0;
@@ -277,7 +362,7 @@ const script = String.raw`
 
   function start() {
     if (client) { client.close(); client = null; }
-    var options = { url: URL_ };
+    var options = { url: URL_, token: TOKEN };
     if (choice !== 'auto') options.transports = [choice];
     client = counted(function (url) {
       var k = byPath(url);
@@ -293,12 +378,12 @@ const script = String.raw`
       renderStats();
     });
     // The room's last messages, then live ones: no gap and no duplicate between them.
-    var s = sub = c.subscribe(CHANNEL, onMessage, { rewind: 50, presence: { id: me.id, name: me.name } });
-    people = {};
+    var s = sub = c.subscribe(CHANNEL, onMessage, { rewind: 50, presence: { name: me.name } });
+    people = Object.create(null);
     sub.on('join', function (e) { if (s === sub) { addMember(e.member); renderPeople(); } });
-    // A page that switched transports in the lab is a new client: its old one leaves after the
-    // grace while the new one is already here, so a leave re-reads the list rather than guess.
-    sub.on('leave', function () { if (s === sub) refreshPeople(s); });
+    // A member is a page's identity: a page that switched transports in the lab is still here
+    // through its new client, so its old client's end is not a leave.
+    sub.on('leave', function (e) { if (s === sub) { delete people[e.member.id]; renderPeople(); } });
     sub.on('subscribed', function (e) {
       if (c !== client) return;
       if (!joined) { joined = true; system('You joined as ' + me.name + '. Open this page in another window to chat with yourself.'); }
@@ -341,7 +426,7 @@ const script = String.raw`
     if (!text) return;
     $('text').value = '';
     lastTyping = 0;
-    var id = me.id + '-' + (++seq);
+    var id = 'm' + (++seq);
     var view = message({ from: me, text: text }, true);
     view.li.classList.add('pending');
     view.meta.textContent = client.state === 'connected' ? 'sending…' : 'queued — will send on reconnect';
@@ -371,7 +456,7 @@ const script = String.raw`
       chain = chain.then(function () {
         button.textContent = LABEL[t] + '…';
         var probe = counted(function () { return t; }, function () {
-          return Anywire.createClient({ url: URL_, transports: [t], reconnect: false });
+          return Anywire.createClient({ url: URL_, transports: [t], reconnect: false, token: TOKEN });
         });
         var ch = 'demo.probe.' + me.id + '.' + t;
         var waiting = null;

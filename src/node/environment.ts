@@ -1,6 +1,6 @@
 // The Node ClientEnvironment: `ws` (or the caller's WebSocket constructor) and Node's fetch.
 import WebSocket from 'ws';
-import type { TransportFactory, WebSocketConstructor } from '../adapters/types.js';
+import type { TransportFactory, WebSocketConstructor } from '../core/transport.js';
 import type { ClientEnvironment } from '../core/client.js';
 
 export function nodeEnvironment(

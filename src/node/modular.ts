@@ -9,7 +9,7 @@ import { nodeEnvironment } from './environment.js';
 import type { NodeClientOptions } from './index.js';
 
 export * from '../core/public.js';
-export type { TransportFactory } from '../adapters/types.js';
+export type { TransportFactory } from '../core/transport.js';
 export type { ModularSetup } from '../core/modular.js';
 export type { NodeClientOptions } from './index.js';
 

@@ -5,7 +5,7 @@ import type { CloseInfo, Transport, TransportFactory } from '../../src/adapters/
 
 export const base = 'http://anywire.test/anywire';
 
-export const welcome = (hb = 25_000) => ({ t: 'welcome', v: 1, sid: 'sid-1', hb, max: 65536 });
+export const welcome = (hb = 25_000) => ({ t: 'welcome', v: 2, sid: 'sid-1', hb, max: 65536 });
 
 export interface Harness {
   transport: Transport;

@@ -1,11 +1,12 @@
 // A presence-enabled anywire server on Redis in a process of its own (bundled and started by
 // presence-redis.test.ts), so that a test can kill it with SIGKILL: a server that dies without a
-// goodbye. Prints "PORT <n>" once listening. argv: redis url, key prefix, grace ms, heartbeat ms.
+// goodbye. Prints "PORT <n>" once listening. argv: redis url, key prefix, grace ms, heartbeat ms, secret.
 import { createServer, redisBroker } from '../../src/node/server/index.js';
 
-const [url, prefix, grace, hb] = process.argv.slice(2);
+const [url, prefix, grace, hb, secret] = process.argv.slice(2);
 const server = createServer({
   broker: redisBroker({ url: url!, keyPrefix: prefix! }),
+  secret: secret!,
   presence: true,
   presenceGrace: Number(grace),
   heartbeatInterval: Number(hb),

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { killNode, primaries, startCluster, stopCluster, type ClusterState } from './redis-cluster.mjs';
 
 const SHARED = 'redis://127.0.0.1:6379';
 
@@ -148,4 +149,80 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   } finally {
     r.disconnect();
   }
+}
+
+let sharedCluster: Promise<string[]> | undefined;
+let spawnedCluster: ClusterState | undefined;
+
+/**
+ * The Redis Cluster the tests use: the one in ANYWIRE_REDIS_CLUSTER (comma-separated URLs, set by
+ * .ci/run), else a 3+3 cluster started for this test file. Throws (the tests fail) when neither is
+ * possible: the cluster suites never skip.
+ */
+export function redisClusterUrls(): Promise<string[]> {
+  sharedCluster ??= (async () => {
+    const env = process.env.ANYWIRE_REDIS_CLUSTER?.trim();
+    if (env) return env.split(',').map((u) => u.trim());
+    try {
+      spawnedCluster = await startCluster();
+    } catch (err) {
+      throw new Error(`no ANYWIRE_REDIS_CLUSTER and starting a local Redis Cluster failed: ${(err as Error).message}`);
+    }
+    return spawnedCluster.urls;
+  })();
+  return sharedCluster;
+}
+
+/** A cluster of the test's own (to kill nodes of), stopped by the returned state's owner. */
+export const startOwnCluster = startCluster;
+export { killNode, primaries, stopCluster, type ClusterState };
+
+/** Stops a cluster that redisClusterUrls() started (call from afterAll). */
+export function stopSpawnedCluster(): void {
+  if (spawnedCluster) stopCluster(spawnedCluster);
+  spawnedCluster = undefined;
+}
+
+/** Deletes every key under `prefix` on every primary of a cluster. */
+export async function deleteClusterPrefix(urls: string[], prefix: string): Promise<void> {
+  const c = new Cluster(urls.map((u) => { const x = new URL(u); return { host: x.hostname, port: Number(x.port) }; }), { redisOptions: { maxRetriesPerRequest: 1 } });
+  c.on('error', () => {});
+  try {
+    await new Promise<void>((resolve, reject) => {
+      c.once('ready', () => resolve());
+      setTimeout(() => reject(new Error('cluster not ready')), 10_000).unref();
+    });
+    await Promise.all(
+      c.nodes('master').map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          for (const k of keys) await node.del(k);
+        } while (cursor !== '0');
+      }),
+    );
+  } catch {
+    // best effort: a node killed by the test is gone with its keys
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** The session-signing secret test servers on one Redis share (32+ bytes, as production needs). */
+export const TEST_SECRET = 'anywire-test-secret-0123456789abcdef-0123456789';
+
+/** Which Redis a suite runs against: the shared single Redis or the local cluster. */
+export type RedisKind = 'single' | 'cluster';
+export const redisKinds: RedisKind[] = ['single', 'cluster'];
+
+/** redisBroker options reaching `kind` (without keyPrefix). */
+export async function redisTarget(kind: RedisKind): Promise<{ url: string } | { cluster: string[] }> {
+  return kind === 'single' ? { url: await redisUrl() } : { cluster: await redisClusterUrls() };
+}
+
+/** Deletes a test's keys on `kind`. */
+export async function cleanPrefix(kind: RedisKind, prefix: string): Promise<void> {
+  if (kind === 'single') return deletePrefix(await redisUrl(), prefix);
+  return deleteClusterPrefix(await redisClusterUrls(), prefix);
 }

@@ -16,8 +16,11 @@ export function onCleanup(fn: () => unknown): void {
   cleanups.push(fn);
 }
 
+/** The `secret` the test servers share when their broker spans servers (Redis requires one). */
+export const TEST_SECRET = 'anywire-test-secret-of-at-least-32-bytes';
+
 export async function startServer(options: ServerOptions = {}): Promise<{ server: AnywireServer; url: string; port: number }> {
-  const server = createServer(options);
+  const server = createServer(options.broker?.spansServers && options.secret === undefined ? { ...options, secret: TEST_SECRET } : options);
   const { url, port } = await server.listen(0, '127.0.0.1');
   onCleanup(() => server.close());
   return { server, url, port };

@@ -76,7 +76,7 @@ export async function openStream(url: string, answer: boolean): Promise<{ sse: R
   const res = await fetch(`${url}/sse`, {
     method: 'POST',
     headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-    body: JSON.stringify({ connect: { t: 'connect', v: 1 } }),
+    body: JSON.stringify({ connect: { t: 'connect', v: 2 } }),
     signal: ac.signal,
   });
   // The welcome is the first event, so it has arrived by the first comment (maybe in the same read).

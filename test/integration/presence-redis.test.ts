@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { PresenceMember, Subscription } from '../../src/node/index.js';
 import { redisBroker } from '../../src/node/server/index.js';
-import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix, TEST_SECRET } from '../helpers/redis.js';
 import { startRoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { client, onCleanup, startServer } from '../helpers/server.js';
@@ -45,7 +45,7 @@ function childScript(): Promise<string> {
 }
 
 async function childServer(url: string, prefix: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [await childScript(), url, prefix, String(grace), String(hb)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await childScript(), url, prefix, String(grace), String(hb), TEST_SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -68,6 +68,7 @@ describe('presence on Redis, two servers', () => {
     onCleanup(() => deletePrefix(url, prefix));
     const a = await startServer({
       broker: redisBroker({ url, keyPrefix: prefix }),
+      secret: TEST_SECRET,
       presence: true,
       presenceGrace: grace,
       heartbeatInterval: hb,
@@ -131,7 +132,7 @@ describe('presence on Redis, two servers', () => {
     const url = await redisUrl();
     const prefix = testPrefix();
     onCleanup(() => deletePrefix(url, prefix));
-    const options = { presence: true, presenceGrace: grace, heartbeatInterval: hb, shutdownRetryAfter: 20, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
+    const options = { secret: TEST_SECRET, presence: true, presenceGrace: grace, heartbeatInterval: hb, shutdownRetryAfter: 20, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
     const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const watcher = client(b.url, { token: 'watcher', transports: ['websocket'] }).subscribe('room');

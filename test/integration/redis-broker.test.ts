@@ -1,10 +1,19 @@
-// The Redis broker against a real Redis: offsets, de-duplication, history, trimming, epochs,
-// binary payloads, fan-out order and the shared secret.
+// The Redis broker against a real Redis, and the same suite against a real local Redis Cluster
+// (3 primaries + 3 replicas): offsets, de-duplication per publisher, history in pages, trimming,
+// epochs, binary payloads, fan-out order, signals, and nothing written for unpublished channels.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { Redis } from 'ioredis';
-import { redisBroker } from '../../src/node/server/index.js';
-import type { Broker, BrokerMessage } from '../../src/node/server/index.js';
-import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+import { Cluster, Redis } from 'ioredis';
+import { memoryBroker, redisBroker } from '../../src/node/server/index.js';
+import type { BrokerMessage, RedisBrokerOptions } from '../../src/node/server/index.js';
+import {
+  deleteClusterPrefix,
+  deletePrefix,
+  redisClusterUrls,
+  redisUrl,
+  stopSpawnedCluster,
+  stopSpawnedRedis,
+  testPrefix,
+} from '../helpers/redis.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const history = { size: 100, ttl: 60_000 };
@@ -12,13 +21,66 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-afterAll(() => stopSpawnedRedis());
+afterAll(() => {
+  stopSpawnedCluster();
+  return stopSpawnedRedis();
+});
+
+/** Where the suite runs: one Redis, or the cluster. */
+interface Target {
+  options(): Promise<RedisBrokerOptions>;
+  clean(prefix: string): Promise<void>;
+  /** A plain connection for looking at keys and subscriptions (every primary on a cluster). */
+  inspect(): Promise<{ keys(prefix: string): Promise<string[]>; numsub(channel: string): Promise<number> }>;
+}
+
+const single: Target = {
+  options: async () => ({ url: await redisUrl() }),
+  clean: async (prefix) => deletePrefix(await redisUrl(), prefix),
+  async inspect() {
+    const r = new Redis(await redisUrl());
+    cleanups.push(async () => r.disconnect());
+    return {
+      keys: (prefix) => r.keys(`${prefix}*`),
+      numsub: async (ch) => ((await r.pubsub('NUMSUB', ch)) as [string, number])[1],
+    };
+  },
+};
+
+const cluster: Target = {
+  options: async () => ({ cluster: await redisClusterUrls() }),
+  clean: async (prefix) => deleteClusterPrefix(await redisClusterUrls(), prefix),
+  async inspect() {
+    const urls = await redisClusterUrls();
+    const c = new Cluster(urls.map((u) => ({ host: '127.0.0.1', port: Number(new URL(u).port) })));
+    cleanups.push(async () => c.disconnect());
+    await new Promise<void>((resolve) => (c.status === 'ready' ? resolve() : c.once('ready', () => resolve())));
+    const masters = () => c.nodes('master');
+    return {
+      keys: async (prefix) => (await Promise.all(masters().map((n) => n.keys(`${prefix}*`)))).flat(),
+      numsub: async (ch) => {
+        const counts = await Promise.all(masters().map(async (n) => ((await n.call('PUBSUB', 'SHARDNUMSUB', ch)) as [string, number])[1]));
+        return counts.reduce((a, b) => a + Number(b), 0);
+      },
+    };
+  },
+};
+
+const targets = [
+  ['single Redis', single],
+  ['Redis Cluster', cluster],
+] as const;
+
+async function setupOn(target: Target, prefix = testPrefix(), extra: Partial<RedisBrokerOptions> = {}) {
+  const broker = redisBroker({ ...(await target.options()), keyPrefix: prefix, ...extra });
+  cleanups.push(() => target.clean(prefix));
+  cleanups.push(() => broker.close());
+  return { broker, prefix };
+}
 
 async function setup(prefix = testPrefix()) {
   const url = await redisUrl();
-  const broker = redisBroker({ url, keyPrefix: prefix });
-  cleanups.push(() => deletePrefix(url, prefix));
-  cleanups.push(() => broker.close());
+  const { broker } = await setupOn(single, prefix);
   return { broker, url, prefix };
 }
 
@@ -33,7 +95,9 @@ async function farAndNear() {
   return { url, prefix, proxy, far, near };
 }
 
-describe('redisBroker', () => {
+describe.each(targets)('redisBroker on a %s', (_name, target) => {
+  const setup = (prefix?: string, extra?: Partial<RedisBrokerOptions>) => setupOn(target, prefix, extra);
+
   it('hands out offsets from 1, strictly increasing, with one epoch', async () => {
     const { broker } = await setup();
     const acks = [];
@@ -63,7 +127,10 @@ describe('redisBroker', () => {
     expect(empty).toMatchObject({ top: 0, messages: [] });
     let epoch = '';
     for (let i = 1; i <= 5; i++) epoch = (await broker.publish('fresh', `{"n":${i}}`, { history })).epoch;
-    expect(epoch).toBe(empty.epoch); // the epoch seen before the first publish is the one kept
+    // Whoever looked before the first publish has seen nothing: served from offset 1, no gap.
+    const before = await broker.history('fresh', { epoch: empty.epoch, offset: 0 });
+    expect(before.gap).toBeUndefined();
+    expect(before.messages.map((m) => m.offset)).toEqual([1, 2, 3, 4, 5]);
     const h = await broker.history('fresh', { epoch, offset: 2 });
     expect(h.gap).toBeUndefined();
     expect(h.messages.map((m) => [m.offset, m.payload])).toEqual([
@@ -94,10 +161,10 @@ describe('redisBroker', () => {
   });
 
   it('gives a channel a new epoch when its keys are lost (a flushed Redis)', async () => {
-    const { broker, url, prefix } = await setup();
+    const { broker, prefix } = await setup();
     const a = await broker.publish('ch', '1', { history });
     await broker.publish('ch', '2', { history });
-    await deletePrefix(url, prefix);
+    await target.clean(prefix);
     const b = await broker.publish('ch', '3', { history });
     expect(b.epoch).not.toBe(a.epoch);
     expect(b.offset).toBe(1);
@@ -134,9 +201,8 @@ describe('redisBroker', () => {
     await Promise.all(pubs);
     const all = Array.from({ length: 100 }, (_, i) => i + 1);
     await vi.waitFor(() => expect(seen).toEqual({ a1: all, a2: all, b1: all }));
-    const redis = new Redis(await redisUrl());
-    cleanups.push(async () => redis.disconnect());
-    expect(await redis.pubsub('NUMSUB', `${prefix}{order}:live`)).toEqual([`${prefix}{order}:live`, 2]);
+    const redis = await target.inspect();
+    expect(await redis.numsub(`${prefix}{order}:live`)).toBe(2);
     await a.unsubscribe('order', a1);
     await a.publish('order', '"after"', { history });
     await vi.waitFor(() => expect(seen.a2).toHaveLength(101));
@@ -153,16 +219,84 @@ describe('redisBroker', () => {
     expect(reads[0]!.messages).toHaveLength(2);
   });
 
-  it('gives every broker on one prefix the same shared secret', async () => {
-    const { broker: a, prefix } = await setup();
-    const { broker: b } = await setup(prefix);
-    const [s1, s2] = await Promise.all([a.sharedSecret!(), b.sharedSecret!()]);
-    expect(s1).toBe(s2);
-    expect(s1.length).toBeGreaterThanOrEqual(32);
-    const other = (await setup()).broker as Broker;
-    expect(await other.sharedSecret!()).not.toBe(s1);
+  it('never keeps a session-signing secret in Redis (issue 13)', async () => {
+    const { broker, prefix } = await setup();
+    expect('sharedSecret' in broker).toBe(false);
+    await broker.publish('ch', '1', { history });
+    const keys = await (await target.inspect()).keys(prefix);
+    expect(keys.sort()).toEqual([`${prefix}{ch}:m`, `${prefix}{ch}:s`]);
   });
 
+  it('de-duplicates publish ids per publisher: another publisher reusing an id is stored (issue 13)', async () => {
+    const { broker } = await setup();
+    const victim = await broker.publish('ch', '"victim"', { id: 'id-1', publisher: 'alice', history });
+    const attacker = await broker.publish('ch', '"attacker"', { id: 'id-1', publisher: 'mallory', history });
+    expect(attacker.offset).not.toBe(victim.offset);
+    // alice's own retry is still recognised.
+    expect(await broker.publish('ch', '"victim"', { id: 'id-1', publisher: 'alice', history })).toEqual(victim);
+    const h = await broker.history('ch', { epoch: victim.epoch, offset: 0 });
+    expect(h.messages.map((m) => m.payload)).toEqual(['"victim"', '"attacker"']);
+  });
+
+  it('reads history in pages of historyPage, never the whole stream at once (issue 13)', async () => {
+    const { broker } = await setup(undefined, { historyPage: 10 });
+    let epoch = '';
+    for (let i = 1; i <= 35; i++) epoch = (await broker.publish('long', String(i), { history })).epoch;
+    const first = await broker.history('long', { epoch, offset: 0 });
+    expect(first.top).toBe(35);
+    expect(first.messages.map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const limited = await broker.history('long', { epoch, offset: 10 }, { limit: 3 });
+    expect(limited.messages.map((m) => m.offset)).toEqual([11, 12, 13]);
+  });
+
+  it('hands signals to every broker on the prefix and stores nothing', async () => {
+    const { broker: a, prefix } = await setup();
+    const { broker: b } = await setup(prefix);
+    const got: string[] = [];
+    await b.onSignal!('t', (d) => got.push(d));
+    await a.onSignal!('t', (d) => got.push('self:' + d));
+    a.signal!('t', 'hi');
+    await vi.waitFor(() => expect(got.sort()).toEqual(['hi', 'self:hi']));
+    expect(await (await target.inspect()).keys(prefix)).toEqual([]);
+  });
+
+  it('writes no key for a channel that is only read or subscribed, and delivers its first publish without a gap (issue 13)', async () => {
+    const { broker, prefix } = await setup();
+    const { broker: b } = await setup(prefix);
+    const got: number[] = [];
+    await broker.history('quiet');
+    await broker.history('quiet', { epoch: 'whatever', offset: 0 });
+    await broker.subscribe('quiet', (m) => got.push(m.offset));
+    await b.subscribe('quiet', () => {});
+    const redis = await target.inspect();
+    expect(await redis.keys(prefix)).toEqual([]);
+    await b.publish('quiet', '1', { history });
+    await b.publish('quiet', '2', { history });
+    await vi.waitFor(() => expect(got).toEqual([1, 2]));
+  });
+
+  it('keeps a channel subscribed for unsubscribeDelay after its last listener left, then lets go', async () => {
+    const { broker, prefix } = await setup(undefined, { unsubscribeDelay: 200 });
+    const redis = await target.inspect();
+    const live = `${prefix}{linger}:live`;
+    const numsub = () => redis.numsub(live);
+    const first = () => {};
+    await broker.subscribe('linger', first);
+    await broker.unsubscribe('linger', first);
+    const got: number[] = [];
+    const second = (m: BrokerMessage) => got.push(m.offset);
+    await broker.subscribe('linger', second); // within the delay: the same subscription
+    await broker.publish('linger', '1', { history });
+    await vi.waitFor(() => expect(got).toEqual([1]));
+    expect(await numsub()).toBe(1);
+    await broker.unsubscribe('linger', second);
+    await vi.waitFor(async () => expect(await numsub()).toBe(0));
+    await broker.publish('linger', '2', { history });
+    expect(got).toEqual([1]);
+  });
+});
+
+describe('redisBroker on a single Redis, through a proxy that cuts it off', () => {
   it('fills from history what a broker missed while its connections were down, in order', async () => {
     const { url, proxy, far, near } = await farAndNear();
     const got: number[] = [];
@@ -232,28 +366,15 @@ describe('redisBroker', () => {
     expect(await own.ping()).toBe('PONG');
   });
 
-  it('keeps a channel subscribed for unsubscribeDelay after its last listener left, then lets go', async () => {
-    const url = await redisUrl();
-    const prefix = testPrefix();
-    cleanups.push(() => deletePrefix(url, prefix));
-    const broker = redisBroker({ url, keyPrefix: prefix, unsubscribeDelay: 200 });
+});
+
+describe('memoryBroker de-duplication (issue 13)', () => {
+  it('scopes publish ids per publisher', async () => {
+    const broker = memoryBroker();
     cleanups.push(() => broker.close());
-    const redis = new Redis(url);
-    cleanups.push(async () => redis.disconnect());
-    const live = `${prefix}{linger}:live`;
-    const numsub = async () => ((await redis.pubsub('NUMSUB', live)) as [string, number])[1];
-    const first = () => {};
-    await broker.subscribe('linger', first);
-    await broker.unsubscribe('linger', first);
-    const got: number[] = [];
-    const second = (m: BrokerMessage) => got.push(m.offset);
-    await broker.subscribe('linger', second); // within the delay: the same subscription
-    await broker.publish('linger', '1', { history });
-    await vi.waitFor(() => expect(got).toEqual([1]));
-    expect(await numsub()).toBe(1);
-    await broker.unsubscribe('linger', second);
-    await vi.waitFor(async () => expect(await numsub()).toBe(0));
-    await broker.publish('linger', '2', { history });
-    expect(got).toEqual([1]);
+    const victim = await broker.publish('ch', '"victim"', { id: 'id-1', publisher: 'alice', history });
+    const attacker = await broker.publish('ch', '"attacker"', { id: 'id-1', publisher: 'mallory', history });
+    expect(attacker.offset).toBe(victim.offset + 1);
+    expect(await broker.publish('ch', '"victim"', { id: 'id-1', publisher: 'alice', history })).toEqual(victim);
   });
 });

@@ -1,24 +1,28 @@
 // No sticky sessions: two servers on one Redis behind a round-robin HTTP load balancer that sends
 // every request to the next server. Each HTTP transport alone: pub/sub and recovery work, and
-// both servers take part (session ids signed on one verify on the other: the shared secret).
+// both servers take part (session ids signed on one verify on the other: the shared secret). On a
+// single Redis and on a Redis Cluster.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TransportName } from '../../src/adapters/types.js';
 import type { Client } from '../../src/core/client.js';
 import { redisBroker } from '../../src/node/server/index.js';
 import { startRoundRobinProxy } from '../helpers/round-robin-proxy.js';
-import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+import { cleanPrefix, redisKinds, redisTarget, stopSpawnedCluster, stopSpawnedRedis, TEST_SECRET, testPrefix, type RedisKind } from '../helpers/redis.js';
 import { client as makeClient, onCleanup, startServer, waitForState } from '../helpers/server.js';
 
-afterAll(() => stopSpawnedRedis());
+afterAll(() => {
+  stopSpawnedCluster();
+  return stopSpawnedRedis();
+});
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function twoServers() {
-  const url = await redisUrl();
+async function twoServers(kind: RedisKind) {
+  const target = await redisTarget(kind);
   const prefix = testPrefix();
-  onCleanup(() => deletePrefix(url, prefix));
-  const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }) });
-  const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }) });
+  onCleanup(() => cleanPrefix(kind, prefix));
+  const a = await startServer({ broker: redisBroker({ ...target, keyPrefix: prefix }), secret: TEST_SECRET });
+  const b = await startServer({ broker: redisBroker({ ...target, keyPrefix: prefix }), secret: TEST_SECRET });
   const proxy = await startRoundRobinProxy(a.port, b.port);
   onCleanup(() => proxy.close());
   return { a, b, proxy, url: `http://127.0.0.1:${proxy.port}${a.server.path}` };
@@ -34,11 +38,11 @@ function collect(c: Client, channel: string) {
 
 const httpTransports: TransportName[] = ['sse', 'long-polling', 'polling'];
 
-describe.each(httpTransports)('%s through a round-robin load balancer (no stickiness)', (transport) => {
+describe.each(redisKinds.flatMap((k) => httpTransports.map((t) => [t, k] as const)))('%s through a round-robin load balancer (no stickiness), %s Redis', (transport, kind) => {
   const options = { transports: [transport], pollInterval: 50, reconnect: { minDelay: 20, maxDelay: 200 } };
 
   it('delivers publishes from clients and from both servers, in order, to every subscriber', async () => {
-    const { a, b, proxy, url } = await twoServers();
+    const { a, b, proxy, url } = await twoServers(kind);
     let handshakes = 0;
     a.server.on('connection', () => handshakes++);
     b.server.on('connection', () => handshakes++);
@@ -62,7 +66,7 @@ describe.each(httpTransports)('%s through a round-robin load balancer (no sticki
   });
 
   it('recovers what was published while the client could reach no server', async () => {
-    const { a, b, proxy, url } = await twoServers();
+    const { a, b, proxy, url } = await twoServers(kind);
     const c = makeClient(url, options);
     await c.connect();
     const s = collect(c, 'away');

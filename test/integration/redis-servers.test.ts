@@ -4,26 +4,28 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../src/core/client.js';
 import { redisBroker, type ServerOptions } from '../../src/node/server/index.js';
-import { deletePrefix, redisUrl, stopSpawnedRedis, testPrefix } from '../helpers/redis.js';
+import { cleanPrefix, redisKinds, redisTarget, stopSpawnedCluster, stopSpawnedRedis, TEST_SECRET, testPrefix, type RedisKind } from '../helpers/redis.js';
 import { client as makeClient, onCleanup, startServer, waitForState } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
-afterAll(() => stopSpawnedRedis());
+afterAll(() => {
+  stopSpawnedCluster();
+  return stopSpawnedRedis();
+});
 
 const fast = { reconnect: { minDelay: 20, maxDelay: 200 } } as const;
 
 /** A server on the shared Redis under `prefix`. */
-async function redisServer(prefix: string, options: ServerOptions = {}) {
-  const url = await redisUrl();
-  return startServer({ broker: redisBroker({ url, keyPrefix: prefix }), shutdownRetryAfter: 20, ...options });
+async function redisServer(kind: RedisKind, prefix: string, options: ServerOptions = {}) {
+  const target = await redisTarget(kind);
+  return startServer({ broker: redisBroker({ ...target, keyPrefix: prefix }), secret: TEST_SECRET, shutdownRetryAfter: 20, ...options });
 }
 
-async function cluster(n: number) {
-  const url = await redisUrl();
+async function cluster(kind: RedisKind, n: number) {
   const prefix = testPrefix();
-  onCleanup(() => deletePrefix(url, prefix));
+  onCleanup(() => cleanPrefix(kind, prefix));
   const servers = [];
-  for (let i = 0; i < n; i++) servers.push(await redisServer(prefix));
+  for (let i = 0; i < n; i++) servers.push(await redisServer(kind, prefix));
   return { prefix, servers };
 }
 
@@ -36,9 +38,9 @@ function collect(c: Client, channel: string) {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describe('several servers on one Redis', () => {
+describe.each(redisKinds)('several servers on one %s Redis', (kind) => {
   it('carries messages both ways between two servers, in the same order for everyone', async () => {
-    const { servers } = await cluster(2);
+    const { servers } = await cluster(kind, 2);
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const clients = [a.url, a.url, b.url, b.url].map((u) => makeClient(u, fast));
     await Promise.all(clients.map((c) => c.connect()));
@@ -62,7 +64,7 @@ describe('several servers on one Redis', () => {
   });
 
   it('gives concurrent publishers on both servers unique, gap-free offsets', async () => {
-    const { servers } = await cluster(2);
+    const { servers } = await cluster(kind, 2);
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const pa = makeClient(a.url, fast);
     const pb = makeClient(b.url, fast);
@@ -80,7 +82,7 @@ describe('several servers on one Redis', () => {
   });
 
   it('lets clients whose server went away recover every missed message on another server', async () => {
-    const { prefix, servers } = await cluster(2);
+    const { prefix, servers } = await cluster(kind, 2);
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const proxy = await startTcpProxy(a.port);
     onCleanup(() => proxy.close());
@@ -102,7 +104,7 @@ describe('several servers on one Redis', () => {
     for (let i = 6; i <= 25; i++) await b.server.publish('feed', { n: i });
 
     // A comes back as a new process; the clients land on B and recover from Redis.
-    const a2 = await redisServer(prefix);
+    const a2 = await redisServer(kind, prefix);
     proxy.setTargets(b.port);
     await Promise.all(clients.map((c) => waitForState(c, 'connected')));
     expect(await Promise.all(resumed)).toEqual([true, true]);
@@ -116,7 +118,7 @@ describe('several servers on one Redis', () => {
   });
 
   it('survives a reconnect storm: every client resumes on the other server, exactly once and in order, while it publishes', async () => {
-    const { servers } = await cluster(2);
+    const { servers } = await cluster(kind, 2);
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const proxy = await startTcpProxy(a.port);
     onCleanup(() => proxy.close());

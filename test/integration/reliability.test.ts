@@ -149,7 +149,7 @@ describe('heartbeats', () => {
     onCleanup(() => ws.terminate());
     await new Promise((r) => ws.once('open', r));
     const connected = new Promise((r) => server.once('connection', r));
-    ws.send(JSON.stringify({ t: 'connect', v: 1 }));
+    ws.send(JSON.stringify({ t: 'connect', v: 2 }));
     await connected;
     expect(server.connectionCount).toBe(1);
     // This raw client never answers pings.

@@ -89,7 +89,7 @@ async function rawSocket(url: string, headers: Record<string, string> = {}) {
       return new Promise((resolve) => waiters.push({ test, resolve }));
     },
     async handshake(token?: string): Promise<Frame> {
-      this.send(token === undefined ? { t: 'connect', v: 1 } : { t: 'connect', v: 1, token });
+      this.send(token === undefined ? { t: 'connect', v: 2 } : { t: 'connect', v: 2, token });
       return this.next((f) => f.t === 'welcome');
     },
   };
@@ -327,7 +327,7 @@ describe('authorization and limits', () => {
     const { url } = await startServer({ maxPayload: 1024 });
     const raw = await rawSocket(url);
     const welcome = await raw.handshake();
-    expect(welcome).toMatchObject({ t: 'welcome', v: 1, max: 1024, hb: expect.any(Number), sid: expect.any(String) });
+    expect(welcome).toMatchObject({ t: 'welcome', v: 2, max: 1024, hb: expect.any(Number), sid: expect.any(String) });
 
     raw.send({ t: 'pub', id: 'big', ch: 'chat', d: 'x'.repeat(2000) });
     expect(await raw.next((f) => f.id === 'big')).toMatchObject({ t: 'err', code: 'PAYLOAD_TOO_LARGE', id: 'big', ch: 'chat' });
@@ -674,8 +674,11 @@ describe('authentication and lifecycle events', () => {
         throw new Error('token expired');
       },
     });
+    // The client gets a fixed message; what the hook threw is for the server's `error` event.
+    const reported = new Promise<Error>((r) => throwing.server.once('error', r));
     const c = client(throwing.url, { token: 'x' });
-    await expect(c.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'token expired' });
+    await expect(c.connect()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'authentication failed' });
+    expect((await reported).message).toBe('token expired');
 
     const good = client(url, { token: 'good' });
     const connected = new Promise<{ identity: unknown; transport: string }>((r) => server.once('connection', r));

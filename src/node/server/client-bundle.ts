@@ -1,5 +1,6 @@
 // Serves the script-tag bundle (dist/anywire.global.js) at `<path>/client.js` and its source map
-// at `<path>/client.js.map`.
+// at `<path>/client.js.map`; and beside it, as `<path>/client.share.js` (+ `.map`), the module the
+// bundle loads only when a client sets `shareConnection` (dist/anywire.global.share.js).
 //
 // Caching: the ETag is a hash of the bundle. `<path>/client.js` revalidates on every load (a cheap
 // 304 while unchanged), so a page that uses the bare URL picks up a new build at once.
@@ -27,7 +28,7 @@ interface Bundle {
   map: Asset | undefined;
 }
 
-let cached: Bundle | undefined;
+const cached = new Map<string, Bundle>();
 
 function moduleDir(): string {
   // dist/ (ESM and CJS builds, flat in dist/), and src/node/server/ under a TS runner (tests).
@@ -35,11 +36,11 @@ function moduleDir(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
 
-/** Finds dist/anywire.global.js: beside this module (dist/), or in `dist/` of an ancestor (src/). */
-function findBundle(): string | undefined {
+/** Finds dist/`name`: beside this module (dist/), or in `dist/` of an ancestor (src/). */
+function findBundle(name: string): string | undefined {
   let dir = moduleDir();
   for (let i = 0; i < 5; i++) {
-    for (const candidate of [join(dir, 'anywire.global.js'), join(dir, 'dist', 'anywire.global.js')]) {
+    for (const candidate of [join(dir, name), join(dir, 'dist', name)]) {
       if (existsSync(candidate)) return candidate;
     }
     const up = dirname(dir);
@@ -53,17 +54,20 @@ function asset(body: Buffer): Asset {
   return { body, gzip: gzipSync(body, { level: 9 }), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
 }
 
-function load(): Bundle | undefined {
-  if (cached) return cached;
-  const file = findBundle();
+/** `served` is the name under the server's path: client.js or client.share.js. */
+function load(served = 'client.js'): Bundle | undefined {
+  const hit = cached.get(served);
+  if (hit) return hit;
+  const file = findBundle(served === 'client.js' ? 'anywire.global.js' : 'anywire.global.share.js');
   if (!file) return undefined; // not built yet: look again on the next request
   const source = readFileSync(file, 'utf8');
   // The build points the map at its file name; served here, the map lives beside client.js.
-  const js = asset(Buffer.from(source.replace(/\/\/# sourceMappingURL=\S+\s*$/, '//# sourceMappingURL=client.js.map\n')));
+  const js = asset(Buffer.from(source.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${served}.map\n`)));
   const mapFile = file + '.map';
   const map = existsSync(mapFile) ? asset(readFileSync(mapFile)) : undefined;
-  cached = { version: js.etag.slice(1, 13), js, map };
-  return cached;
+  const bundle = { version: js.etag.slice(1, 13), js, map };
+  cached.set(served, bundle);
+  return bundle;
 }
 
 /** The current bundle's version, for a long-cached `<path>/client.js?v=<version>` URL; undefined if not built. */
@@ -79,9 +83,9 @@ function matches(header: string | undefined, etag: string): boolean {
   });
 }
 
-/** Answers GET/HEAD of `/client.js` and `/client.js.map` (`sub`, the path below the server's path). */
+/** Answers GET/HEAD of `/client.js`, `/client.share.js` and their `.map` (`sub`, the path below the server's path). */
 export function serveClientBundle(req: IncomingMessage, res: ServerResponse, sub = '/client.js'): void {
-  const bundle = load();
+  const bundle = load(sub.startsWith('/client.share.js') ? 'client.share.js' : 'client.js');
   if (!bundle) return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'client bundle not built (run npm run build)' });
   const isMap = sub.endsWith('.map');
   const file = isMap ? bundle.map : bundle.js;

@@ -9,11 +9,14 @@ import { clientFrame, isClientFrame } from './client-check.js';
 import { decodeClientText } from './inbound.js';
 
 const valid: Record<string, Record<string, unknown>> = {
-  connect: { t: 'connect', v: 1, token: 'tok' },
+  connect: { t: 'connect', v: 2, token: 'tok' },
   sub: { t: 'sub', id: 1, ch: 'chat', since: { e: 'ep', o: 0 } },
   unsub: { t: 'unsub', ch: 'a.b' },
   pub: { t: 'pub', id: 'p-1', ch: 'chat', d: { x: 1 } },
   pubBinary: { t: 'pub', id: 'p-2', ch: 'chat', b: new Uint8Array([1]) },
+  subRewindPresence: { t: 'sub', id: 2, ch: 'room', rw: 50, pc: 'c1', p: { name: 'Ada' } },
+  hist: { t: 'hist', id: 'q1', ch: 'chat', n: 50, b: 10 },
+  pres: { t: 'pres', id: 'q2', ch: 'room' },
   ping: { t: 'ping' },
   pong: { t: 'pong' },
 };
@@ -106,8 +109,8 @@ describe('server frame check ≡ zod clientFrame', () => {
       '{"t":"pub","id":"a","ch":"c","d":{"deep":[[[[[[[[[[[]]]]]]]]]]]}}',
       '{"t":"pub","id":"a","ch":"c","b":"AQI="}',
       '{"t":"pub","id":"a","ch":"c","b":1}',
-      '{"t":"connect","v":1.0}',
-      '{"t":"connect","v":1e0,"token":""}',
+      '{"t":"connect","v":2.0}',
+      '{"t":"connect","v":2e0,"token":""}',
       '{"t":"sub","id":1e2,"ch":"c"}',
       '{"t":"sub","id":-0,"ch":"c"}',
       '{"t":"sub","id":9007199254740993,"ch":"c"}',

@@ -7,6 +7,7 @@ import type { Code } from '../../core/codes.js';
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
 import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
+import { ChannelQuota } from './channel-quota.js';
 import { Hub } from './hub.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
@@ -28,6 +29,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
   /** Present when the `presence` option is on. */
   readonly presence: PresenceTracker | undefined;
+  /** `maxChannelsPerMinute`, asked by sessions before a publish. */
+  readonly channelQuota: ChannelQuota;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
   readonly live = new Set<Session>();
   closing = false;
@@ -48,9 +51,14 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     super();
     this.hub = new Hub(broker);
     this.presence = options.presence === false ? undefined : new PresenceTracker(this);
+    this.channelQuota = new ChannelQuota(options.maxChannelsPerMinute);
   }
 
-  /** Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. */
+  /**
+   * Runs `authenticate`; resolves the identity or rejects with UNAUTHORIZED. Only an object is an
+   * identity: `false`, `0`, `''` and every other non-object refuse, as null does. The client gets a
+   * fixed message; what the hook threw (it may name a database host) goes to the `error` event.
+   */
   async authenticate(token: string | undefined, request: IncomingMessage): Promise<Identity> {
     const hook = this.options.authenticate;
     if (!hook) return null;
@@ -58,9 +66,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     try {
       identity = await hook({ token, request });
     } catch (cause) {
-      throw new AnywireError('UNAUTHORIZED', (cause as Error)?.message || 'authentication failed', { cause });
+      this.emit('error', cause instanceof Error ? cause : new Error(`authenticate threw ${String(cause)}`));
+      throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     }
-    if (identity === null || identity === undefined) throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    if (identity === null || typeof identity !== 'object') throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     return identity;
   }
 
@@ -110,13 +119,16 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return payload;
   }
 
-  async publishPayload(channel: string, payload: Payload, id?: string): Promise<{ offset: number }> {
+  /** `publisher` scopes the de-duplication of `id` (see publisherScope). */
+  async publishPayload(channel: string, payload: Payload, id?: string, publisher?: string): Promise<{ offset: number }> {
     if (!this.broker.healthy) throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unreachable');
     try {
-      const r = await this.broker.publish(channel, payload, { id, history: this.options.history });
+      const r = await this.broker.publish(channel, payload, { id, publisher, history: this.options.history });
       return { offset: r.offset };
     } catch (cause) {
-      throw new AnywireError('BROKER_UNAVAILABLE', `publish failed: ${(cause as Error).message}`, { cause });
+      // The broker's text (a Redis host:port) is for the operator, not for the client.
+      this.emit('error', cause as Error);
+      throw new AnywireError('BROKER_UNAVAILABLE', 'the broker is unavailable', { cause });
     }
   }
 
@@ -159,10 +171,13 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   private startWheel(): void {
     if (this.wheel) return;
     const hb = this.options.heartbeatInterval;
+    const age = this.options.maxConnectionAge;
     this.wheel = setInterval(() => {
       const now = Date.now();
       for (const s of this.slots[this.turn++ % wheelSlots]!) {
         if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        // Checked at heartbeat granularity; the client reconnects and is authenticated again.
+        else if (now - s.openedAt > age) s.sink.close('TIMEOUT', 'the connection reached maxConnectionAge: reconnect');
         else s.sink.heartbeat();
       }
     }, hb / wheelSlots);

@@ -36,7 +36,7 @@ const maxReads = 8;
 
 /**
  * The newest `limit` messages below `before`, presence events left out. Rejects with an
- * AnywireError (BAD_REQUEST for bad input or a broker without `page`, BROKER_UNAVAILABLE).
+ * AnywireError (BAD_REQUEST for bad input or a broker without `readBack`, BROKER_UNAVAILABLE).
  */
 export async function readPage(broker: Broker, channel: string, query: HistoryQuery = {}): Promise<HistoryPage> {
   const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
@@ -47,14 +47,14 @@ export async function readPage(broker: Broker, channel: string, query: HistoryQu
   if (query.before !== undefined && (!Number.isSafeInteger(query.before) || query.before < 1)) {
     throw new AnywireError('BAD_REQUEST', 'before must be a positive integer (an offset)');
   }
-  if (!broker.page) throw new AnywireError('BAD_REQUEST', 'this broker cannot read history backwards');
+  if (!broker.readBack) throw new AnywireError('BAD_REQUEST', 'this broker cannot read history backwards');
   const want = Math.min(limit, MAX_HISTORY_LIMIT);
   let before = query.before;
   const out: BrokerMessage[] = [];
   let first: HistoryPage | undefined;
   try {
     for (let i = 0; i < maxReads && out.length < want; i++) {
-      const page = await broker.page(channel, { before, limit: want });
+      const page = await broker.readBack(channel, { before, limit: want });
       first ??= page;
       // A new epoch between two reads: what was read belongs to the old one; start over once.
       if (page.epoch !== first.epoch) return page;

@@ -1,6 +1,6 @@
 // Decoding at the server's boundary: every client frame is validated; a frame that answers to an
 // id gets its own BAD_REQUEST, anything else unreadable is a protocol violation.
-import { decodeBinary, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
+import { MAX_BATCH, decodeBinary, decodeValue, type ClientFrame, type Decoded } from '../../core/frames.js';
 import { clientFrame } from './client-check.js';
 
 export interface ErrorReply {
@@ -60,7 +60,7 @@ export function decodeClientText(text: string): Inbound {
 
 /** Decodes an already-parsed body (HTTP). */
 export function decodeClientValue(raw: unknown): Inbound {
-  if (Array.isArray(raw) && raw.length > 10_000) return { frames: [], errors: [], violation: 'batch too long' };
+  if (Array.isArray(raw) && raw.length > MAX_BATCH) return { frames: [], errors: [], violation: 'batch too long' };
   // decodeValue mutates base64 "b" into bytes; salvage re-validates item by item only on failure.
   return salvage(raw, decodeValue(clientFrame, raw));
 }

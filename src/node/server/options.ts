@@ -19,8 +19,10 @@ export interface ServerOptions {
   /** Transports served. Default: all four. */
   transports?: readonly TransportName[];
   /**
-   * Called on every (re)connect with the client's token. Return an identity; throw or return
-   * null/undefined to refuse with UNAUTHORIZED. Default: everyone is allowed, identity `null`.
+   * Called on every (re)connect with the client's token. Return an identity object (e.g.
+   * `{ id: 'user-1' }`); anything that is not an object (`null`, `undefined`, `false`, `0`, `''`,
+   * a string) refuses with UNAUTHORIZED, and so does a throw. The client sees a fixed message; what
+   * the hook threw goes to the server's `error` event. Default: everyone is allowed, identity `null`.
    */
   authenticate?: (ctx: { token: string | undefined; request: IncomingMessage }) => Identity | Promise<Identity>;
   /**
@@ -33,6 +35,15 @@ export interface ServerOptions {
    * requests are always allowed; `'*'` allows every origin. Default: none besides those.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * The origins this server is served at, as browsers see them (`'https://chat.example.com'`):
+   * what "same-origin" means for `allowedOrigins`. Set it behind a TLS-terminating proxy (the
+   * server then sees plain HTTP) and on any server reachable under a DNS name. Without it, a
+   * request is same-origin only when its Origin's scheme, host and port equal the connection's
+   * (https only over TLS) and, on a loopback address, its host is a loopback name (no DNS
+   * rebinding). Default: none.
+   */
+  publicOrigins?: readonly string[];
   /** Per-channel history used for recovery. Default: `{ size: 1000, ttl: 120_000 }`. */
   history?: Partial<HistoryOptions>;
   /** ms between heartbeats; a peer silent for two intervals is dropped. Default: 25000. */
@@ -43,7 +54,11 @@ export interface ServerOptions {
   rateLimit?: number | false;
   /** Bytes queued for one client before it is dropped as a slow consumer (it then resumes from history). Default: 8 MiB. */
   maxBufferedBytes?: number;
-  /** HMAC secret for HTTP session ids; set the same one on every server behind a load balancer. Default: random per process. */
+  /**
+   * HMAC key for HTTP session ids, at least 32 bytes; set the same one on every server behind a
+   * load balancer. Required with a broker that spans servers (Redis): start-up fails without it.
+   * Never stored in the broker. Default: random per process (memory broker).
+   */
   secret?: string;
   /** ms an HTTP session id stays valid (the client renews it by reconnecting). Default: 3600000. */
   sessionTtl?: number;
@@ -55,6 +70,21 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** Reconnect delay hint sent to clients by `close()`, in ms. Default: 1000. */
   shutdownRetryAfter?: number;
+  /**
+   * ms a WebSocket or SSE connection may stay open; then the server closes it (code TIMEOUT) and
+   * the client reconnects, running `authenticate` again. `Infinity` for no bound. Default: 86400000 (24 h).
+   */
+  maxConnectionAge?: number;
+  /** ms an HTTP request body may go without a byte arriving before the request is cut (408). Default: 10000. */
+  bodyTimeout?: number;
+  /** SSE streams and held long polls open at once from one IP address; more get 429 RATE_LIMITED. Default: 256. */
+  maxStreamsPerIp?: number;
+  /**
+   * Distinct channels one identity may publish to per minute (a new channel past it is refused
+   * with RATE_LIMITED); without `authenticate`, per connection. Bounds how fast one client can
+   * create channels. `false` for no bound. Default: 1000.
+   */
+  maxChannelsPerMinute?: number | false;
   /**
    * Presence (who is subscribed) on every channel (`true`) or on those a function picks. Its joins
    * and leaves are kept in the channel's history beside the messages. See docs/presence.md.
@@ -75,6 +105,7 @@ export interface ResolvedServerOptions {
   authenticate: NonNullable<ServerOptions['authenticate']> | undefined;
   authorize: NonNullable<ServerOptions['authorize']> | undefined;
   allowedOrigins: readonly string[];
+  publicOrigins: readonly string[];
   history: HistoryOptions;
   heartbeatInterval: number;
   maxPayload: number;
@@ -88,6 +119,42 @@ export interface ResolvedServerOptions {
   shutdownRetryAfter: number;
   presence: boolean | ((channel: string) => boolean);
   presenceGrace: number;
+  maxConnectionAge: number;
+  bodyTimeout: number;
+  maxStreamsPerIp: number;
+  maxChannelsPerMinute: number | false;
+}
+
+/** Shortest `secret` accepted, in bytes (an HMAC-SHA256 key of 256 bits). */
+export const MIN_SECRET_BYTES = 32;
+
+/** The `secret` option, checked: refused when short, required when the broker spans servers. */
+function checkSecret(secret: unknown, broker: Broker | undefined): string | undefined {
+  if (secret === undefined) {
+    if (broker?.spansServers) {
+      throw new Error(
+        `anywire: a broker shared by several servers needs the \`secret\` option (at least ${MIN_SECRET_BYTES} bytes, ` +
+          "the same on every server; e.g. randomBytes(32).toString('base64url') kept in your secret store)",
+      );
+    }
+    return undefined;
+  }
+  if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new Error(`anywire: \`secret\` must be a string of at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  return secret;
+}
+
+/** An origin as browsers send it (`scheme://host[:port]`, default port left out). */
+function normalOrigin(origin: string): string {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw new Error(`anywire: publicOrigins holds "${origin}", not an origin like "https://chat.example.com"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`anywire: publicOrigins holds "${origin}", not an http(s) origin`);
+  return url.origin;
 }
 
 export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
@@ -98,12 +165,13 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authenticate: o.authenticate,
     authorize: o.authorize,
     allowedOrigins: o.allowedOrigins ?? [],
+    publicOrigins: (o.publicOrigins ?? []).map(normalOrigin),
     history: { size: 1000, ttl: 120_000, ...o.history },
     heartbeatInterval: o.heartbeatInterval ?? 25_000,
     maxPayload: o.maxPayload ?? 64 * 1024,
     rateLimit: o.rateLimit ?? 20_000,
     maxBufferedBytes: o.maxBufferedBytes ?? 8 * 1024 * 1024,
-    secret: o.secret,
+    secret: checkSecret(o.secret, o.broker),
     sessionTtl: o.sessionTtl ?? 3_600_000,
     longPollTimeout: o.longPollTimeout ?? 25_000,
     authCacheTtl: o.authCacheTtl ?? 60_000,
@@ -111,5 +179,9 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
     presence: o.presence ?? false,
     presenceGrace: o.presenceGrace ?? 10_000,
+    maxConnectionAge: o.maxConnectionAge ?? 86_400_000,
+    bodyTimeout: o.bodyTimeout ?? 10_000,
+    maxStreamsPerIp: o.maxStreamsPerIp ?? 256,
+    maxChannelsPerMinute: o.maxChannelsPerMinute ?? 1000,
   };
 }

@@ -1,7 +1,6 @@
 // The public server: HTTP and upgrade routing under `path`, lifecycle (listen, attach, close) and
 // the backend's publish. The transport handlers and the session logic live beside it.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
@@ -11,20 +10,18 @@ import { resolveServerOptions, type ServerOptions } from './options.js';
 import { originAllowed } from './origin.js';
 import { WebSocketHandler } from './transports/websocket.js';
 import { HttpHandler } from './transports/http.js';
-import { sendJson } from './http-util.js';
+import { mount, type AnyHttpServer } from './attach.js';
 import { history, type HistoryAnswer, type HistoryQuery } from './history.js';
 import { SERVER_LIST_LIMIT, type PresenceMember } from './presence.js';
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN } from '../../core/frames.js';
 
-type AnyHttpServer = HttpServer | HttpsServer;
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
 export class AnywireServer extends EventEmitter<ServerEvents> {
   private readonly core: ServerCore;
   private readonly ws: WebSocketHandler | undefined;
   private readonly http: HttpHandler;
-  private readonly attached = new Map<AnyHttpServer, { request: RequestListener; upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; previous: RequestListener[]; detach: () => void }>();
+  /** Each attached http server, with the function that detaches from it. */
+  private readonly attached = new Map<AnyHttpServer, () => void>();
   private own: HttpServer | undefined;
   private readonly sockets = new Set<Socket>();
   private closing: Promise<void> | undefined;
@@ -62,36 +59,23 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
   }
 
   /**
-   * Serves `path` on an existing http or https server (https gives wss://). Requests to other paths
-   * reach the server's other listeners unchanged.
+   * Serves `path` on an existing http or https server (https gives wss://). Requests and upgrades
+   * for `path` reach anywire alone, whether the app's listeners were added before or after this
+   * call; everything else reaches the app's listeners unchanged (see attach.ts).
    */
   attach(server: AnyHttpServer): this {
     if (this.attached.has(server)) return this;
-    // Take over the 'request' listeners so other routes keep working while `path` is ours alone.
-    const previous = server.listeners('request') as RequestListener[];
-    server.removeAllListeners('request');
     let detached = false;
-    const request: RequestListener = (req, res) => {
-      // Once closed, a listener that a later attach() captured only passes requests through.
-      if (!detached && this.owns(req.url)) return this.handleRequest(req, res);
-      if (previous.length === 0) {
-        // A listener added after attach() (`http.on('request', app)`) answers other routes itself.
-        if (server.listeners('request').length > 1) return;
-        return sendJson(res, 404, { code: 'BAD_REQUEST', message: 'not found' });
-      }
-      for (const l of previous) l.call(server, req, res);
-    };
-    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!this.owns(req.url)) {
-        // Leave it to the other upgrade listeners; if there are none, nobody will answer.
-        if (server.listeners('upgrade').length === 1) socket.destroy();
-        return;
-      }
-      this.handleUpgrade(req, socket, head);
-    };
-    server.on('request', request);
-    server.on('upgrade', upgrade);
-    this.attached.set(server, { request, upgrade, previous, detach: () => (detached = true) });
+    const unmount = mount(server, {
+      // Once closed, a mount that is still installed owns nothing: the app gets the path back.
+      owns: (url) => !detached && this.owns(url),
+      request: (req, res) => this.handleRequest(req, res),
+      upgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+    });
+    this.attached.set(server, () => {
+      detached = true;
+      unmount();
+    });
     return this;
   }
 
@@ -157,16 +141,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     const retry = this.core.options.shutdownRetryAfter;
     await Promise.all([this.ws?.shutdown(retry), this.http.shutdown(retry)]);
     this.core.stopWheel();
-    for (const [server, l] of this.attached) {
-      server.off('upgrade', l.upgrade);
-      l.detach();
-      // Give the captured listeners back only while ours is installed: if another attach() (a
-      // second anywire server) captured ours, ours stays inside it as a pass-through to them.
-      if (server.listeners('request').includes(l.request)) {
-        server.off('request', l.request);
-        if (server !== this.own) for (const p of l.previous) server.on('request', p);
-      }
-    }
+    for (const detach of this.attached.values()) detach();
     this.attached.clear();
     if (this.own) {
       const own = this.own;
@@ -202,7 +177,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     };
     if (!this.ws) return reject(403, 'BAD_REQUEST', 'websocket transport is disabled');
     if (this.core.closing) return reject(503, 'SERVER_SHUTTING_DOWN', 'server is shutting down');
-    if (!originAllowed(req, this.core.options.allowedOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
+    if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.publicOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
     this.ws.upgrade(req, socket, head);
     // ws has its own error listener on the socket from here on (during its handshake and after);
     // ours would only make the socket's listeners an array for the connection's whole life.

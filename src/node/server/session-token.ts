@@ -10,7 +10,7 @@ export interface SessionClaims {
   /** The session's id (the `id` in `connection`/`disconnect` events). */
   id: string;
   identity: Identity;
-  /** Expiry, ms since the epoch. */
+  /** Expiry, ms since the epoch: never later than the issue time plus `sessionTtl`. */
   exp: number;
   /** Issued to an SSE stream: its POSTs are the stream's sign of life (sse-liveness.ts). */
   stream: boolean;
@@ -19,29 +19,30 @@ export interface SessionClaims {
 /** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
 const maxLength = 4096;
 const prefix = 'v1.';
+/** How far ahead of this server's clock another server's issue time may be (clock skew). */
+const maxSkew = 30_000;
 
 export class SessionTokens {
-  private key: Buffer;
+  private readonly key: Buffer;
 
   constructor(
     secret: string | undefined,
     private readonly ttl: number,
   ) {
     // Without a configured secret, a random one per process: ids from another process are foreign.
+    // The key is never stored anywhere else (not in the broker): whoever could read it could
+    // mint ids for any identity.
     this.key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
-  }
-
-  /** Switches to a secret shared with the other servers (the broker's); ids signed before no longer verify. */
-  useSecret(secret: string): void {
-    this.key = Buffer.from(secret, 'utf8');
   }
 
   /** A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot travel in an id. */
   issue(identity: Identity, stream = false): { sid: string; claims: SessionClaims } {
-    const claims: SessionClaims = { id: randomUUID(), identity, exp: Date.now() + this.ttl, stream };
+    const now = Date.now();
+    const claims: SessionClaims = { id: randomUUID(), identity, exp: now + this.ttl, stream };
     let json: string | undefined;
     try {
-      json = JSON.stringify(stream ? { s: claims.id, i: identity ?? null, x: claims.exp, t: 1 } : { s: claims.id, i: identity ?? null, x: claims.exp });
+      const body = { s: claims.id, i: identity ?? null, a: now, x: claims.exp };
+      json = JSON.stringify(stream ? { ...body, t: 1 } : body);
     } catch {
       json = undefined;
     }
@@ -52,7 +53,11 @@ export class SessionTokens {
     return { sid, claims: { ...claims, identity: JSON.parse(json).i } };
   }
 
-  /** The claims of a valid, unexpired id signed with this secret; undefined for anything else. */
+  /**
+   * The claims of a valid, unexpired id signed with this secret; undefined for anything else. An
+   * id is valid for at most `sessionTtl` after its issue time, whatever expiry it claims (an id
+   * with a far-future expiry, or issued in the future, is refused).
+   */
   verify(sid: unknown): SessionClaims | undefined {
     if (typeof sid !== 'string' || sid.length > maxLength || !sid.startsWith(prefix)) return undefined;
     const dot = sid.lastIndexOf('.');
@@ -61,14 +66,17 @@ export class SessionTokens {
     const given = Buffer.from(sid.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: { s?: unknown; i?: unknown; x?: unknown; t?: unknown };
+    let parsed: { s?: unknown; i?: unknown; a?: unknown; x?: unknown; t?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
-    if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || parsed.x <= Date.now()) return undefined;
-    return { id: parsed.s, identity: parsed.i, exp: parsed.x, stream: parsed.t === 1 };
+    if (typeof parsed?.s !== 'string' || typeof parsed.x !== 'number' || typeof parsed.a !== 'number') return undefined;
+    const now = Date.now();
+    const exp = Math.min(parsed.x, parsed.a + this.ttl);
+    if (exp <= now || parsed.a > now + maxSkew) return undefined;
+    return { id: parsed.s, identity: parsed.i, exp, stream: parsed.t === 1 };
   }
 
   private sign(body: string): string {

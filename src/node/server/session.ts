@@ -1,5 +1,6 @@
 // One client's view of the server, whatever the transport: its identity, its subscriptions and
 // their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
+import { createHash } from 'node:crypto';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -21,6 +22,30 @@ interface ChannelSub {
   pending: Outgoing[] | null;
 }
 
+const scopes = new WeakMap<Session, string>();
+
+/**
+ * Whose publish ids these are, for de-duplication: a digest of the identity (stable across the
+ * client's reconnections, so a retried publish is still stored once), the session id when the
+ * identity cannot be serialised, '' for anonymous clients (whose ids are random and never sent to
+ * anyone else). One identity can then never suppress another's publish by reusing its id.
+ */
+function publisherScope(s: Session): string {
+  let scope = scopes.get(s);
+  if (scope === undefined) {
+    if (s.identity === null || s.identity === undefined) scope = '';
+    else {
+      try {
+        scope = createHash('sha256').update(JSON.stringify(s.identity) ?? s.id).digest('base64url').slice(0, 22);
+      } catch {
+        scope = s.id;
+      }
+    }
+    scopes.set(s, scope);
+  }
+  return scope;
+}
+
 /** Every channel and action is allowed when no `authorize` hook is set: one promise for all. */
 const ALLOWED: Promise<boolean> = Promise.resolve(true);
 
@@ -30,6 +55,8 @@ export class Session implements HubMember {
   readonly transport: TransportName;
   /** Last time anything arrived from the client (heartbeats). */
   lastSeen = Date.now();
+  /** When it opened: a live connection is closed after `maxConnectionAge`. */
+  readonly openedAt = this.lastSeen;
   private readonly subs = new Map<string, ChannelSub>();
   /** Created on the first hook call: without an `authorize` hook an idle session holds none. */
   private authz: Map<string, Promise<boolean>> | undefined;
@@ -128,14 +155,15 @@ export class Session implements HubMember {
       }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
-      const code = (err as { code?: Code }).code === 'BAD_REQUEST' ? 'BAD_REQUEST' : 'BROKER_UNAVAILABLE';
-      return this.error(code, `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      if ((err as { code?: Code }).code === 'BAD_REQUEST') return this.error('BAD_REQUEST', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
+      return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
     sub.last = resumed ? f.since!.o : (rewound ?? history.top);
     sub.epoch = history.epoch;
-    if (!quiet || history.gap) {
+    if (!quiet || history.gap || (f.since !== undefined && f.since.e !== history.epoch)) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
       if (history.gap) frame.gap = history.gap;
       this.sink.frame(frame);
@@ -190,6 +218,9 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
     }
+    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
+      return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
+    }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -216,7 +247,7 @@ export class Session implements HubMember {
   }
 
   private store(f: PublishFrame, payload: Payload): void {
-    this.core.publishPayload(f.ch, payload, f.id).then(
+    this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
       (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
       (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
     );

@@ -1,5 +1,6 @@
 // The memory broker's de-duplication window: which publish ids it stored lately, and at which
-// offset, so that a publish retried after a lost ack is stored once.
+// offset, so that a publish retried after a lost ack is stored once. Ids are scoped by publisher
+// (the session or identity): one publisher reusing another's id is a different publish.
 
 /** One generation of ids: per channel the epoch they were stored in and id → offset, and a filter. */
 class Generation {
@@ -64,16 +65,18 @@ export class IdWindow {
     this.previous = new Generation(bits);
   }
 
-  /** The offset `id` was stored at on `channel` in `epoch`, if it is remembered. */
-  lookup(channel: string, epoch: string, id: string): number | undefined {
-    const bit = this.bit(id);
-    return this.current.lookup(channel, epoch, id, bit) ?? this.previous.lookup(channel, epoch, id, bit);
+  /** The offset `publisher`'s `id` was stored at on `channel` in `epoch`, if it is remembered. */
+  lookup(channel: string, epoch: string, publisher: string, id: string): number | undefined {
+    const key = scoped(publisher, id);
+    const bit = this.bit(key);
+    return this.current.lookup(channel, epoch, key, bit) ?? this.previous.lookup(channel, epoch, key, bit);
   }
 
-  remember(channel: string, epoch: string, id: string, offset: number, ttl: number, now: number): void {
+  remember(channel: string, epoch: string, publisher: string, id: string, offset: number, ttl: number, now: number): void {
     this.ttl = Math.max(ttl, 60_000);
     if (this.current.size >= this.max / 2 || now - this.since > this.ttl) this.rotate(now);
-    this.current.add(channel, epoch, id, offset, this.bit(id));
+    const key = scoped(publisher, id);
+    this.current.add(channel, epoch, key, offset, this.bit(key));
   }
 
   private bit(id: string): number {
@@ -97,6 +100,9 @@ export class IdWindow {
     this.since = now;
   }
 }
+
+/** One publisher's id, unambiguous whatever characters either holds. */
+const scoped = (publisher: string, id: string): string => (publisher === '' ? id : `${publisher.length}:${publisher}:${id}`);
 
 /** FNV-1a over the UTF-16 code units: cheap, and spread enough for a filter. */
 function hash(s: string): number {

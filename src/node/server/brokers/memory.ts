@@ -1,12 +1,15 @@
 // The in-process broker: offsets, a bounded history ring per channel and local fan-out. Nothing
 // survives the process: a restart gives every channel a new epoch, which subscribers see as a gap.
 import { randomBytes } from 'node:crypto';
+import { HistoryBudget, storedBytes } from './history-budget.js';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryOptions, HistoryPage, HistoryResult, Payload, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryPage, HistoryReadOptions, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
   at: number;
+  /** Its share of the history budget (`storedBytes`). */
+  bytes: number;
 }
 
 interface ChannelState {
@@ -17,6 +20,8 @@ interface ChannelState {
   head: number;
   ttl: number;
   lastPublish: number;
+  /** Bytes of its history, counted by the global budget. */
+  bytes: number;
 }
 
 export interface MemoryBrokerOptions {
@@ -25,6 +30,12 @@ export interface MemoryBrokerOptions {
    * `maxDedupIds / 2` ids and younger than the history ttl (at least 60 s). Default: 100000.
    */
   maxDedupIds?: number;
+  /**
+   * Bytes of history kept across all channels (payloads counted at two bytes per character, plus
+   * per-message overhead). Past it, the channel published to least recently loses its history
+   * first; a subscriber resuming from it gets `gap`. Default: 134217728 (128 MiB).
+   */
+  maxHistoryBytes?: number;
 }
 
 class MemoryBroker implements Broker {
@@ -34,35 +45,39 @@ class MemoryBroker implements Broker {
   private readonly signals = new Map<string, Set<SignalListener>>();
   /** Publish ids stored lately, for de-duplication. */
   private readonly ids: IdWindow;
+  private readonly budget: HistoryBudget<ChannelState>;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(options: MemoryBrokerOptions) {
     this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
+    this.budget = new HistoryBudget(options.maxHistoryBytes ?? 128 * 1024 * 1024);
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
 
-  async publish(channel: string, payload: Payload, options: { id?: string | undefined; history: HistoryOptions }) {
+  async publish(channel: string, payload: Payload, options: PublishOptions) {
     const now = Date.now();
     const id = options.id;
     const known = id === undefined ? undefined : this.channels.get(channel);
     if (known !== undefined) {
-      const offset = this.ids.lookup(channel, known.epoch, id!);
+      const offset = this.ids.lookup(channel, known.epoch, options.publisher ?? '', id!);
       if (offset !== undefined) return { epoch: known.epoch, offset };
     }
     const state = this.channel(channel);
     const message: BrokerMessage = { channel, epoch: state.epoch, offset: ++state.top, payload };
-    state.ring.push({ message, at: now });
+    const bytes = storedBytes(payload);
+    state.ring.push({ message, at: now, bytes });
     state.ttl = options.history.ttl;
     state.lastPublish = now;
+    this.budget.added(state, bytes);
     this.trim(state, options.history.size, now);
-    if (id !== undefined) this.ids.remember(channel, state.epoch, id, message.offset, options.history.ttl, now);
+    if (id !== undefined) this.ids.remember(channel, state.epoch, options.publisher ?? '', id, message.offset, options.history.ttl, now);
     const set = this.listeners.get(channel);
     if (set) for (const listener of set) listener(message);
     return { epoch: state.epoch, offset: message.offset };
   }
 
-  async history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult> {
+  async history(channel: string, since?: { epoch: string; offset: number }, options?: HistoryReadOptions): Promise<HistoryResult> {
     const state = this.channel(channel);
     const now = Date.now();
     this.trim(state, Infinity, now);
@@ -74,11 +89,13 @@ class MemoryBroker implements Broker {
     const oldest = state.ring[state.head]?.message.offset ?? top + 1;
     if (oldest > since.offset + 1) return { epoch, top, messages: [], gap: 'history-trimmed' };
     const messages: BrokerMessage[] = [];
-    for (let i = state.head + (since.offset + 1 - oldest); i < state.ring.length; i++) messages.push(state.ring[i]!.message);
+    const start = state.head + (since.offset + 1 - oldest);
+    const end = options?.limit === undefined ? state.ring.length : Math.min(state.ring.length, start + Math.max(1, options.limit));
+    for (let i = start; i < end; i++) messages.push(state.ring[i]!.message);
     return { epoch, top, messages };
   }
 
-  async page(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
+  async readBack(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
     const state = this.channel(channel);
     this.trim(state, Infinity, Date.now());
     const before = options.before ?? Infinity;
@@ -124,7 +141,7 @@ class MemoryBroker implements Broker {
   private channel(name: string): ChannelState {
     let state = this.channels.get(name);
     if (!state) {
-      state = { epoch: randomBytes(6).toString('base64url'), top: 0, ring: [], head: 0, ttl: 0, lastPublish: Date.now() };
+      state = { epoch: randomBytes(6).toString('base64url'), top: 0, ring: [], head: 0, ttl: 0, lastPublish: Date.now(), bytes: 0 };
       this.channels.set(name, state);
     }
     return state;
@@ -133,7 +150,10 @@ class MemoryBroker implements Broker {
   private trim(state: ChannelState, size: number, now: number): void {
     let live = state.ring.length - state.head;
     while (live > 0 && (live > size || now - state.ring[state.head]!.at > state.ttl)) {
-      state.head++;
+      const gone = state.ring[state.head]!;
+      // Released now, not at the next compaction: the budget counts what is really held.
+      (state.ring as (Stored | undefined)[])[state.head++] = undefined;
+      this.budget.dropped(state, gone.bytes);
       live--;
     }
     // Compact now and then so the array does not grow without bound.
@@ -150,6 +170,7 @@ class MemoryBroker implements Broker {
       this.trim(state, Infinity, now);
       if (state.ring.length === state.head && now - state.lastPublish > state.ttl && !this.listeners.has(name)) {
         this.channels.delete(name);
+        this.budget.forget(state);
       }
     }
     this.ids.age(now);

@@ -1,21 +1,23 @@
 // Health of the Redis broker's connections: up, down or still starting, from ioredis's events.
 // Commands wait for the first connection but fail at once while Redis is known to be down, so a
 // publish during an outage rejects quickly instead of queueing unseen.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+type Conn = Redis | Cluster;
 
 type ConnState = 'starting' | 'up' | 'down';
 
 export class RedisHealth {
-  private readonly states = new Map<Redis, ConnState>();
+  private readonly states = new Map<Conn, ConnState>();
   private readonly waiters = new Set<() => void>();
   private lastError: Error | undefined;
   private closed = false;
 
   /** `onReady` runs after each (re)connection of a watched connection. */
-  constructor(private readonly onReady: (conn: Redis) => void) {}
+  constructor(private readonly onReady: (conn: Conn) => void) {}
 
   /** Tracks `conn`; with `own`, also takes its error events (which ioredis would otherwise log). */
-  watch(conn: Redis, own: boolean): void {
+  watch(conn: Conn, own: boolean): void {
     this.states.set(conn, conn.status === 'ready' ? 'up' : 'starting');
     conn.on('ready', () => {
       this.states.set(conn, 'up');
@@ -39,7 +41,7 @@ export class RedisHealth {
     return true;
   }
 
-  isUp(conn: Redis): boolean {
+  isUp(conn: Conn): boolean {
     return !this.closed && this.states.get(conn) === 'up';
   }
 

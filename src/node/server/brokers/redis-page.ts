@@ -4,19 +4,19 @@ import { decodePayload } from './redis-scripts.js';
 import type { BrokerMessage, HistoryPage } from './types.js';
 
 /**
- * The channel's epoch and top (creating the epoch on first use, as HISTORY_LUA does) and the
- * newest `limit` entries below `before`.
- * KEYS: meta, stream. ARGV: candidate epoch, meta ttl, before ('' for none), limit.
+ * The channel's epoch and top (a channel never published, or expired, is the unborn epoch at 0,
+ * and nothing is written for it, as HISTORY_LUA does) and the newest `limit` entries below `before`.
+ * KEYS: meta, stream. ARGV: the unborn epoch, meta ttl, before ('' for none), limit.
  * Returns [epoch, top, now ms, ttl ms, entries newest first].
  */
 export const PAGE_LUA = `
 local meta, stream = KEYS[1], KEYS[2]
-if redis.call('HSETNX', meta, 'e', ARGV[1]) == 1 then redis.call('DEL', stream) end
-local m = redis.call('HMGET', meta, 'e', 'o', 'ttl')
-redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), tonumber(m[3]) or 0))
-local top = tonumber(m[2]) or 0
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local m = redis.call('HMGET', meta, 'e', 'o', 'ttl')
+if not m[1] then return {ARGV[1], 0, now, 0, {}} end
+redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), tonumber(m[3]) or 0))
+local top = tonumber(m[2]) or 0
 local hi = '+'
 if ARGV[3] ~= '' then
   local before = tonumber(ARGV[3])
@@ -27,8 +27,8 @@ return {m[1], top, now, tonumber(m[3]) or 0, redis.call('XREVRANGE', stream, hi,
 `;
 
 /** ARGV of PAGE_LUA. */
-export function pageArgs(epoch: string, metaTtl: number, options: { before?: number | undefined; limit: number }): string[] {
-  return [epoch, String(metaTtl), options.before === undefined ? '' : String(options.before), String(Math.max(1, options.limit))];
+export function pageArgs(unborn: string, metaTtl: number, options: { before?: number | undefined; limit: number }): string[] {
+  return [unborn, String(metaTtl), options.before === undefined ? '' : String(options.before), String(Math.max(1, options.limit))];
 }
 
 /** Decodes PAGE_LUA's reply (read with buffers); entries past the history ttl are left out. */

@@ -4,29 +4,45 @@ import { createHash } from 'node:crypto';
 import type { Payload } from './types.js';
 
 /**
- * Key names for one channel. The channel sits in `{braces}` so that every key of a channel hashes
- * to one Redis Cluster slot (a script may only touch keys of one slot).
+ * Key names for one channel. The channel sits in `{braces}` so that every key of a channel, and
+ * its live pub/sub channel, hashes to one Redis Cluster slot (a script may only touch keys of one
+ * slot, and a sharded pub/sub channel lives on the shard that owns its slot).
  *
- * - `<prefix>{<channel>}:m` hash: `e` epoch, `o` latest offset, `ttl` the history ttl in ms.
- *   Expires `metaTtl` after the last publish or history read.
+ * - `<prefix>{<channel>}:m` hash: `e` epoch, `o` latest offset, `ttl` the history ttl in ms, and on
+ *   a cluster `r` the replication id of the primary that last wrote it. Written by publishes only;
+ *   expires `metaTtl` after the last publish or history read.
  * - `<prefix>{<channel>}:s` stream: the history; entry id `<offset>-0`, fields `t` (ms, Redis
  *   clock) and `d` (type byte + payload). Capped at `size` entries; expires `ttl` after the last
  *   publish, and entries older than `ttl` are trimmed on publish.
- * - `<prefix>{<channel>}:p:<publish id>` string `<offset>:<epoch>`: de-duplication of retried
- *   publishes, for max(ttl, 60 s).
- * - `<prefix>{<channel>}:live` pub/sub channel: live fan-out of `<offset>:<epoch>:<type><payload>`.
- * - `<prefix>secret` string: the HMAC secret every server shares (see `sharedSecret()`).
+ * - `<prefix>{<channel>}:p:<scope length>:<scope>:<publish id>` string `<offset>:<epoch>`:
+ *   de-duplication of retried publishes of one publisher (the scope), for max(ttl, 60 s).
+ * - `<prefix>{<channel>}:live` pub/sub channel (sharded on a cluster): live fan-out of
+ *   `<offset>:<epoch>:<type><payload>`.
  */
 export function channelKeys(prefix: string, channel: string) {
   const base = `${prefix}{${channel}}:`;
-  return { meta: base + 'm', stream: base + 's', dedupe: (id: string) => base + 'p:' + id, live: base + 'live' };
+  return {
+    meta: base + 'm',
+    stream: base + 's',
+    dedupe: (scope: string, id: string) => `${base}p:${scope.length}:${scope}:${id}`,
+    live: base + 'live',
+  };
 }
+
+/** The epoch reported for a channel with no keys (never published, or expired): nothing is written for it. */
+export const UNBORN_EPOCH = '0';
 
 /**
  * Publish: de-duplicate by publish id, take the next offset, append to the capped stream, trim by
  * age, refresh expiries and PUBLISH for live fan-out — in one atomic step.
  * KEYS: meta, stream[, dedupe]. ARGV: typed payload, candidate epoch, size, ttl, meta ttl,
- * dedupe ttl, pub/sub channel. Returns { offset, epoch }.
+ * dedupe ttl, pub/sub channel, 'PUBLISH' or 'SPUBLISH', '1' to check the replication id.
+ * Returns { offset, epoch }.
+ *
+ * The replication check (clusters, Sentinel): a replica promoted after its primary died may lack
+ * the last writes the old primary acknowledged. Its replication id differs from the one stored
+ * with the channel, so the channel starts a new epoch instead of handing out those offsets again
+ * (subscribers that saw them get a gap, never a different message under a known offset).
  */
 export const PUBLISH_LUA = `
 local meta, stream = KEYS[1], KEYS[2]
@@ -36,6 +52,14 @@ if KEYS[3] then
     local o, e = string.match(prior, '^(%d+):(.*)$')
     return {tonumber(o), e}
   end
+end
+if ARGV[9] == '1' then
+  local rid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+  local was = redis.call('HGET', meta, 'r')
+  if was and was ~= rid then
+    redis.call('DEL', meta)
+  end
+  redis.call('HSET', meta, 'r', rid)
 end
 if redis.call('HSETNX', meta, 'e', ARGV[2]) == 1 then
   -- A new epoch: whatever stream is left over (an evicted meta key) belongs to the old one.
@@ -65,27 +89,28 @@ for _ = 1, 10 do
 end
 redis.call('PEXPIRE', stream, ttl)
 redis.call('PEXPIRE', meta, ARGV[5])
-redis.call('PUBLISH', ARGV[7], offset .. ':' .. epoch .. ':' .. ARGV[1])
+redis.call(ARGV[8], ARGV[7], offset .. ':' .. epoch .. ':' .. ARGV[1])
 if KEYS[3] then redis.call('SET', KEYS[3], offset .. ':' .. epoch, 'PX', ARGV[6]) end
 return {offset, epoch}
 `;
 
 /**
- * History: the channel's epoch and top (creating the epoch on first use, so a subscriber's epoch
- * is the one later publishes use), and with a matching `since`, the stream after it.
- * KEYS: meta, stream. ARGV: candidate epoch, meta ttl, since epoch ('' for none), since offset.
+ * History: the channel's epoch and top, and with a matching `since`, at most COUNT entries of the
+ * stream after it. A channel without keys answers the unborn epoch and writes nothing. A `since`
+ * at offset 0 has seen nothing, so it is served from the start of whichever epoch is current.
+ * KEYS: meta, stream. ARGV: unborn epoch, meta ttl, since epoch ('' for none), since offset, count.
  * Returns [epoch, top] or [epoch, top, now ms, ttl ms, entries].
  */
 export const HISTORY_LUA = `
 local meta, stream = KEYS[1], KEYS[2]
-if redis.call('HSETNX', meta, 'e', ARGV[1]) == 1 then redis.call('DEL', stream) end
 local m = redis.call('HMGET', meta, 'e', 'o', 'ttl')
+if not m[1] then return {ARGV[1], 0} end
 redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), tonumber(m[3]) or 0))
 local top = tonumber(m[2]) or 0
-if ARGV[3] == '' or ARGV[3] ~= m[1] then return {m[1], top} end
 local since = tonumber(ARGV[4])
+if ARGV[3] == '' or (ARGV[3] ~= m[1] and since ~= 0) then return {m[1], top} end
 if since >= top then return {m[1], top} end
-local entries = redis.call('XRANGE', stream, (since + 1) .. '-0', '+')
+local entries = redis.call('XRANGE', stream, (since + 1) .. '-0', '+', 'COUNT', tonumber(ARGV[5]))
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 return {m[1], top, now, tonumber(m[3]) or 0, entries}

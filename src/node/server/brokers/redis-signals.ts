@@ -1,8 +1,8 @@
-// Broker signals on Redis: node-to-node hints that are never stored. A signal is a plain PUBLISH
-// on `<prefix>signal:<topic>` (no braces, so it never meets a channel's `<prefix>{ch}:live`),
-// sent on the command connection; every server listens on its one subscriber connection. Nothing
-// goes through the publish script, the streams or the offsets, and a lost signal is not retried.
-import type { Redis } from 'ioredis';
+// Broker signals on Redis: node-to-node hints that are never stored. A signal is a plain
+// PUBLISH (SPUBLISH on a cluster) on `<prefix>signal:<topic>` (no braces, so it never meets a
+// channel's `<prefix>{ch}:live`); every server listens on its pub/sub bus. Nothing goes through
+// the publish script, the streams or the offsets, and a lost signal is not retried.
+import type { LiveBus } from './redis-bus.js';
 import type { SignalListener } from './types.js';
 
 export class RedisSignals {
@@ -11,16 +11,15 @@ export class RedisSignals {
 
   constructor(
     private readonly prefix: string,
-    private readonly cmd: Redis,
-    private readonly sub: Redis,
+    private readonly bus: () => Promise<LiveBus>,
   ) {}
 
   signal(topic: string, data: string): void {
     // Fire and forget: while Redis is down the command fails at once (no offline queue).
-    this.cmd.publish(this.channel(topic), data).catch(() => {});
+    this.bus().then((b) => b.publish(this.channel(topic), data), () => {});
   }
 
-  /** Registers a listener; its channel is subscribed by `subscribe`, and again after a reconnection. */
+  /** Registers a listener; its channel is subscribed by `subscribe` (the bus keeps it across reconnections). */
   add(topic: string, listener: SignalListener): void {
     const name = this.channel(topic);
     let set = this.topics.get(name);
@@ -29,12 +28,7 @@ export class RedisSignals {
   }
 
   async subscribe(topic: string): Promise<void> {
-    await this.sub.subscribe(this.channel(topic));
-  }
-
-  /** After the subscriber connection came back (the broker resubscribes by itself, not ioredis). */
-  resubscribe(): void {
-    if (this.topics.size) this.sub.subscribe(...this.topics.keys()).catch(() => {}); // dropped again: the next 'ready' retries
+    await (await this.bus()).subscribe([this.channel(topic)]);
   }
 
   /** Hands a pub/sub message to its listeners; false when `name` is not a signal channel. */

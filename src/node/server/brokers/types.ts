@@ -30,7 +30,26 @@ export interface HistoryResult {
   gap?: GapReason;
 }
 
-/** A page of history read backwards (see `Broker.page`). */
+export interface PublishOptions {
+  /**
+   * The publish id (the client's, for retries). With it, a publish seen before from the same
+   * `publisher` is stored once.
+   */
+  id?: string | undefined;
+  /**
+   * Who publishes (the server passes the session's identity or session id): de-duplication of
+   * `id` is scoped to it, so one publisher can never suppress another's publish by reusing its id.
+   */
+  publisher?: string | undefined;
+  history: HistoryOptions;
+}
+
+export interface HistoryReadOptions {
+  /** Most messages to return (a broker may cap it lower); ask again from the last one while it is below `top`. */
+  limit?: number | undefined;
+}
+
+/** A page of history read backwards (see `Broker.readBack`). */
 export interface HistoryPage {
   /** The channel's current epoch. */
   epoch: string;
@@ -48,8 +67,8 @@ export type SignalListener = (data: string) => void;
 /**
  * Storage and fan-out behind one or many servers. Guarantees an implementation must give:
  * - offsets assigned atomically (two publishers never get the same one) and strictly increasing;
- * - `publish` with an `id` seen before (within the history ttl) stores nothing and returns the
- *   original offset (a retried publish is stored once);
+ * - `publish` with an `id` the same `publisher` used before (within the history ttl) stores
+ *   nothing and returns the original offset (a retried publish is stored once);
  * - listeners of a channel see its messages in offset order;
  * - a lost history shows as a new epoch, never as offsets silently starting again.
  * The server subscribes once per channel per process, never once per client.
@@ -58,26 +77,30 @@ export interface Broker {
   publish(
     channel: string,
     payload: Payload,
-    options: { id?: string | undefined; history: HistoryOptions },
+    options: PublishOptions,
   ): Promise<{ epoch: string; offset: number }>;
-  /** Recovery: what the channel holds after `since`, or where it stands now when `since` is absent. */
-  history(channel: string, since?: { epoch: string; offset: number }): Promise<HistoryResult>;
+  /**
+   * Recovery: what the channel holds after `since`, or where it stands now when `since` is absent.
+   * Reading a channel never published writes nothing. A `since` at offset 0 (nothing seen) is
+   * served from the start of the current epoch. `options.limit` bounds the messages returned.
+   */
+  history(channel: string, since?: { epoch: string; offset: number }, options?: HistoryReadOptions): Promise<HistoryResult>;
   /**
    * History read backwards: the newest `limit` messages with an offset below `before` (all when
    * absent), newest last. Backs `history()` and `rewind`. Optional for third-party brokers; without
    * it those answer BAD_REQUEST.
    */
-  page?(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage>;
+  readBack?(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage>;
   subscribe(channel: string, listener: BrokerListener): Promise<void>;
   unsubscribe(channel: string, listener: BrokerListener): Promise<void>;
   /** False while the backing store is unreachable. */
   readonly healthy: boolean;
   /**
-   * A secret shared by every server on this broker (the Redis broker keeps one in Redis). The
-   * server signs HTTP session ids with it when `options.secret` is not set, so that any server
-   * behind a load balancer accepts the ids of the others. Absent on single-process brokers.
+   * True when several servers share this broker (Redis): a session id issued by one server must
+   * verify on the others, so the server then requires the `secret` option (the same on every
+   * server) instead of a random per-process key. Absent or false on single-process brokers.
    */
-  sharedSecret?(): Promise<string>;
+  readonly spansServers?: boolean;
   /**
    * Fire-and-forget: hands `data` to the `onSignal` listeners of `topic` on every server on this
    * broker, the sender's included. Nothing is stored, retried or ordered with publishes: a server

@@ -19,33 +19,10 @@ export type HttpTransportName = Exclude<TransportName, 'websocket'>;
 export class HttpSessions {
   readonly tokens: SessionTokens;
   private readonly auth: AuthCache;
-  private shared: Promise<void> | undefined;
-  private sharedKnown = false;
 
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
     this.auth = new AuthCache(core, core.options.authCacheTtl);
-    this.sharedSecret().catch(() => {}); // early, so ids from other servers verify here at once
-  }
-
-  /**
-   * With no `secret` option, a broker that spans servers (Redis) supplies one secret for all of
-   * them, so any server verifies the session ids of any other: no sticky sessions.
-   */
-  private async sharedSecret(): Promise<void> {
-    const broker = this.core.broker;
-    if (this.core.options.secret !== undefined || !broker.sharedSecret || this.sharedKnown) return;
-    this.shared ??= broker.sharedSecret().then(
-      (secret) => {
-        this.tokens.useSecret(secret);
-        this.sharedKnown = true;
-      },
-      (err: Error) => {
-        this.shared = undefined;
-        throw new AnywireError('BROKER_UNAVAILABLE', `cannot read the shared session secret: ${err.message}`, { cause: err });
-      },
-    );
-    await this.shared;
   }
 
   /**
@@ -53,14 +30,13 @@ export class HttpSessions {
    * the welcome frame. Rejects with an AnywireError.
    */
   async handshake(req: IncomingMessage, bodyToken: string | undefined, stream = false): Promise<{ claims: SessionClaims; welcome: object }> {
-    await this.sharedSecret();
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
       issued = this.tokens.issue(identity, stream);
     } catch (err) {
       this.core.emit('error', err as Error);
-      throw new AnywireError('UNAUTHORIZED', (err as Error).message);
+      throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
     }
     const o = this.core.options;
     return {

@@ -8,6 +8,7 @@ import type { TransportName } from '../../../adapters/types.js';
 import type { ServerCore } from '../core.js';
 import { serveClientBundle } from '../client-bundle.js';
 import { sendJson } from '../http-util.js';
+import { IpLimit } from '../ip-limit.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { HttpSessions } from './http-session.js';
 import { PollingHandler } from './polling.js';
@@ -31,6 +32,8 @@ export class HttpHandler {
   private readonly routes: Record<string, Route>;
   /** Largest body read: the biggest publish (base64 inflates binary by a third) plus room for a cursor. */
   private readonly maxBody: number;
+  /** SSE streams and long polls open per IP address (`maxStreamsPerIp`). */
+  private readonly held: IpLimit;
 
   constructor(private readonly core: ServerCore) {
     this.sessions = new HttpSessions(core);
@@ -38,6 +41,7 @@ export class HttpHandler {
     const sse = core.options.transports.includes('sse') ? this.sse : undefined;
     this.polling = new PollingHandler(core, this.sessions, (id) => sse?.heard(id));
     this.maxBody = Math.ceil(core.options.maxPayload * 1.4) + 256 * 1024;
+    this.held = new IpLimit(core.options.maxStreamsPerIp);
     const p = this.polling;
     this.routes = {
       '/connect': { transports: ['long-polling', 'polling'], run: (q, s, b, c) => p.connect(q, s, b, c) },
@@ -51,10 +55,10 @@ export class HttpHandler {
 
   /** `sub` is the request path below the server's path, e.g. '/client.js'. */
   handle(req: IncomingMessage, res: ServerResponse, sub: string): void {
-    if ((sub === '/client.js' || sub === '/client.js.map') && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (/^\/client(\.share)?\.js(\.map)?$/.test(sub) && (req.method === 'GET' || req.method === 'HEAD')) {
       return serveClientBundle(req, res, sub);
     }
-    const cors = corsHeaders(req, this.core.options.allowedOrigins);
+    const cors = corsHeaders(req, this.core.options.allowedOrigins, this.core.options.publicOrigins);
     if (!cors) {
       req.resume();
       return sendJson(res, 403, { code: 'FORBIDDEN', message: `origin ${req.headers.origin} is not allowed` });
@@ -79,7 +83,12 @@ export class HttpHandler {
       const retry = String(Math.ceil(this.core.options.shutdownRetryAfter / 1000));
       return sendJson(res, 503, { code: 'SERVER_SHUTTING_DOWN', message: 'server is shutting down' }, { ...cors, 'Retry-After': retry });
     }
-    readBody(req, this.maxBody).then(
+    if ((sub === '/sse' || sub === '/long-poll') && !this.held.acquire(req, res)) {
+      req.resume();
+      const limit = this.core.options.maxStreamsPerIp;
+      return sendJson(res, 429, { code: 'RATE_LIMITED', message: `more than ${limit} streams and long polls open from this address` }, cors);
+    }
+    readBody(req, this.maxBody, this.core.options.bodyTimeout).then(
       (text) => {
         let body: unknown;
         try {
@@ -89,11 +98,13 @@ export class HttpHandler {
         }
         route.run(req, res, body, cors).catch((err: Error) => {
           this.core.emit('error', err);
-          sendJson(res, 400, { code: 'BAD_REQUEST', message: err?.message ?? 'request failed' }, cors);
+          sendJson(res, 400, { code: 'BAD_REQUEST', message: 'request failed' }, cors);
         });
       },
       (err: BodyError) => {
-        const headers = err.status === 413 ? { ...cors, Connection: 'close' } : cors;
+        const headers = err.status === 413 || err.status === 408 ? { ...cors, Connection: 'close' } : cors;
+        // A stalled body's socket is cut once the answer is out: its sender is not reading on.
+        if (err.status === 408) res.once('finish', () => req.socket.destroy());
         sendJson(res, err.status, { code: err.code, message: err.message }, headers);
       },
     );
@@ -119,13 +130,28 @@ class BodyError extends Error {
 /**
  * Reads a request body of at most `limit` bytes. Past the limit it stops keeping data at once and
  * rejects with 413; the rest is drained (so the client can read the answer) up to a bound, then
- * the socket is cut.
+ * the socket is cut. A body that goes `idle` ms without a byte is refused with 408 and its
+ * socket cut after the answer (a trickled body must not hold a socket for Node's 300 s).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
+function readBody(req: IncomingMessage, limit: number, idle: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stall = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      reject(new BodyError(408, 'TIMEOUT', `no body byte for ${idle} ms`));
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(stall, idle);
+    };
+    const done = () => clearTimeout(timer);
+    arm();
     const tooLarge = () => new BodyError(413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${limit} bytes`);
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
+      done();
       drain(req, limit);
       return reject(tooLarge());
     }
@@ -134,6 +160,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        done();
         req.off('data', onData);
         req.off('end', onEnd);
         chunks.length = 0;
@@ -141,12 +168,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
         reject(tooLarge());
         return;
       }
+      arm();
       chunks.push(chunk);
     };
-    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', () => reject(new BodyError(400, 'BAD_REQUEST', 'the request was cut off')));
+    req.on('error', () => {
+      done();
+      reject(new BodyError(400, 'BAD_REQUEST', 'the request was cut off'));
+    });
   });
 }
 

@@ -34,7 +34,7 @@ export class PollingHandler {
   /** `POST /connect` → `[welcome]`, or 401 with the reason. */
   async connect(req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = connectBody.safeParse(raw);
-    if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"t":"connect","v":1,"transport":…}' }, cors);
+    if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"t":"connect","v":2,"transport":…}' }, cors);
     const transport = body.data.transport;
     if (!this.core.options.transports.includes(transport)) {
       return sendJson(res, 404, { code: 'BAD_REQUEST', message: `transport ${transport} is disabled` }, cors);

@@ -60,6 +60,8 @@ class Connection implements Sink {
   private request: IncomingMessage | undefined;
   /** While authenticating: frames a pipelining client sent before its welcome. */
   private early: Inbound[] | undefined = undefined;
+  /** Bytes of the messages in `early`: bounded as well as their count. */
+  private earlyBytes = 0;
   private authenticating = false;
   private handshake: ReturnType<typeof setTimeout> | undefined;
   /** Set when the server ended a silent socket (TIMEOUT): the disconnect reason. */
@@ -76,6 +78,11 @@ class Connection implements Sink {
   }
 
   received(data: RawData, isBinary: boolean): void {
+    if (this.authenticating && !this.session) {
+      // Bounded before decoding: a client may not make us hold more than `maxEarlyBytes`.
+      this.earlyBytes += size(data);
+      if (this.earlyBytes > maxEarlyBytes(this.core)) return this.close('PROTOCOL_ERROR', 'too many bytes before the welcome');
+    }
     const inbound = decode(data, isBinary);
     if (inbound.violation) return this.close('PROTOCOL_ERROR', inbound.violation);
     for (const e of inbound.errors) this.frame(e);
@@ -165,7 +172,8 @@ class Connection implements Sink {
     const reason = retryAfter === undefined ? code : `${code} retry=${retryAfter}`;
     // A peer silent for two heartbeats will not answer a close handshake either: free the socket
     // now (ws would wait 30 s), so the session ends now (presence starts its grace from here).
-    if (code === 'TIMEOUT') {
+    // A TIMEOUT for maxConnectionAge goes to a live peer: it gets the close handshake.
+    if (code === 'TIMEOUT' && message.startsWith('no heartbeat')) {
       this.timedOut = reason;
       return this.ws.terminate();
     }
@@ -258,6 +266,15 @@ export class WebSocketHandler {
     for (const ws of this.sockets) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Bytes a client may send between its connect frame and the welcome: about one largest message, at least 1 MiB. */
+function maxEarlyBytes(core: ServerCore): number {
+  return Math.max(1 << 20, Math.ceil(core.options.maxPayload * 1.4) + 64 * 1024);
+}
+
+function size(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : Buffer.isBuffer(data) ? data.length : data.byteLength;
 }
 
 function decode(data: RawData, isBinary: boolean): Inbound {
