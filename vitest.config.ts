@@ -32,6 +32,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/package/**/*.test.ts'],
+          // One local Redis Cluster for the suites (ANYWIRE_REDIS_CLUSTER when .ci/run gave one).
+          globalSetup: ['test/helpers/global-redis-cluster.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -19,9 +19,11 @@ export function serve(handlers) {
 }
 
 /** Parent side: forks `script`, resolves once it is ready. `kill()` is idempotent and hard. */
-export async function spawn(script, { execArgv = [], timeout = 20_000, env } = {}) {
+export async function spawn(script, { execArgv = [], timeout = 20_000, env, execPath } = {}) {
   const child = fork(script, [], {
     execArgv,
+    // e.g. `prlimit` with execArgv ['--nofile=N:N', node, …]: it execs node, which keeps the IPC fd.
+    ...(execPath ? { execPath } : {}),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });

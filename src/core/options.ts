@@ -10,7 +10,7 @@ export interface ClientOptions {
   url: string;
   /** The fallback ladder, tried in order. Default: `['websocket', 'sse', 'long-polling', 'polling']`. */
   transports?: readonly TransportName[];
-  /** A token, or a (async) function called on every (re)connect attempt for a fresh one. */
+  /** A token, or a (async) function called on every (re)connect attempt for a fresh one. Default: none (no token is sent). */
   token?: string | (() => string | Promise<string>);
   /** ms a transport may take to open and complete the handshake before the next rung is tried. Default: 5000. */
   connectTimeout?: number;

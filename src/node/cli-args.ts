@@ -3,7 +3,7 @@
  * one. Pure (no process, no I/O) so it is tested directly; `cli.ts` acts on the result.
  *
  * A flag is declared once, in `serveFlags`: the parser, `anywire serve --help` and the tests all
- * read that table. To add one (e.g. `--metrics`), add an entry and read `args.values.NAME`.
+ * read that table. To add one (e.g. `--metrics`), add an entry and read `request.values.NAME` in cli.ts.
  */
 
 /** One flag of `anywire serve`. */
@@ -34,9 +34,10 @@ export const serveFlags = {
     type: 'string',
     value: '<address>',
     default: '127.0.0.1',
-    description: 'address to bind (0.0.0.0 or :: for every interface)',
+    description: 'address to bind; one other machines can reach needs --expose',
     check: (v) => (v.length > 0 && !/\s/.test(v) ? undefined : 'must be a host name or an IP address'),
   },
+  expose: { type: 'boolean', description: 'allow a --host other machines can reach (e.g. 0.0.0.0; see docs/security.md)' },
   path: {
     type: 'string',
     value: '<path>',
@@ -48,10 +49,9 @@ export const serveFlags = {
     type: 'string',
     value: '<url>',
     defaultText: 'in-memory broker',
-    description: 'redis:// or rediss:// URL of a Redis broker, to run several servers as one',
+    description: 'Redis broker (redis:// or rediss://), to run several servers as one; needs ANYWIRE_SECRET',
     check: (v) => (/^rediss?:\/\/\S+$/.test(v) ? undefined : 'must be a redis:// or rediss:// URL'),
   },
-  expose: { type: 'boolean', description: 'allow a --host that other machines can reach (see docs/security.md)' },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies Record<string, FlagSpec>;
 
@@ -101,6 +101,10 @@ gracefully and exits 0.
 
 Options:
 ${rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join('\n')}
+
+Environment:
+  ANYWIRE_SECRET    with --redis: the key (at least 32 bytes, the same on every server) that
+                    signs session ids
 
 Exit status: 0 after a graceful close, 1 when the server cannot run (e.g. the port is busy),
 2 for a bad command line.

@@ -1,6 +1,6 @@
 /**
- * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--path /anywire]
- * [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
+ * The `anywire` command: `anywire serve [--port 8080] [--host 127.0.0.1] [--expose] [--path
+ * /anywire] [--redis URL]` starts a standalone server with the demo chat at `/`; `anywire --help`,
  * `anywire --version`. The command line is parsed (and every complaint about it worded) in
  * cli-args.ts; this file acts on it.
  */
@@ -42,7 +42,6 @@ async function main(argv: string[]): Promise<void> {
   }
   const { values } = request;
   const port = Number(values.port);
-
   if (!loopback(values.host) && !values.expose) {
     fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`, USAGE_ERROR);
   }
@@ -98,7 +97,6 @@ async function main(argv: string[]): Promise<void> {
   });
   const addr = http.address() as import('node:net').AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  process.stdout.write(`anywire listening on http://${host}:${addr.port}\n`);
 
   let stopping = false;
   const stop = async () => {
@@ -110,6 +108,8 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Printed once the signal handlers are in: whoever waits for this line may stop us at once.
+  process.stdout.write(`anywire listening on http://${host}:${addr.port}\n`);
 }
 
 main(process.argv.slice(2)).catch((err: Error) => fail(err.message));

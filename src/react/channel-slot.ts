@@ -121,7 +121,11 @@ export class ChannelSlot {
     }
     const fetch = ++this.#fetch;
     this.#buffered = [];
-    p.presence.call(sub).then(
+    // A client's presence() that throws instead of rejecting is reported the same way.
+    const ask = p.presence;
+    Promise.resolve()
+      .then(() => ask.call(sub))
+      .then(
       (list) => {
         if (fetch !== this.#fetch) return; // a newer fetch, or the subscription ended
         let members: readonly PresenceMember[] = list;

@@ -10,9 +10,10 @@ export interface AnywireProviderProps {
    * The client the hooks below use, from `createClient()`. Create it once (module scope, or a
    * `useState` initialiser), not on every render. For server-side rendering create it with
    * `autoConnect: false` (or only in the browser): the hooks never connect or subscribe while
-   * rendering, but `createClient()` with `autoConnect: true` connects by itself.
+   * rendering, but `createClient()` with `autoConnect: true` connects by itself. Required.
    */
   client: AnywireClient;
+  /** The components that use the hooks. Default: none. */
   children?: ReactNode;
 }
 

@@ -188,7 +188,7 @@ describe.each([false, true])('usePresence (StrictMode: %s)', (strict) => {
     const sub = client.subscriptions[0]!;
     expect(sub.options).toEqual({ presence: { name: 'Ada' } });
     expect(result.current).toEqual([]);
-    act(() => sub.confirm());
+    await act(async () => sub.confirm());
     expect(sub.presenceCalls).toHaveLength(1);
     // Events while the list is on its way are applied after it.
     act(() => sub.emit('join', { member: cy }));
@@ -201,7 +201,7 @@ describe.each([false, true])('usePresence (StrictMode: %s)', (strict) => {
     expect(result.current).toEqual([ada, bob]);
 
     // After a reconnect the server confirms again: the list is read again.
-    act(() => sub.confirm(true));
+    await act(async () => sub.confirm(true));
     expect(sub.presenceCalls).toHaveLength(2);
     await act(async () => sub.presenceCalls[1]!.resolve([ada]));
     expect(result.current).toEqual([ada]);
@@ -218,7 +218,7 @@ describe.each([false, true])('usePresence (StrictMode: %s)', (strict) => {
     await flush();
     const sub = client.subscriptions[0]!;
     expect(sub.options).toBeUndefined();
-    act(() => sub.confirm());
+    await act(async () => sub.confirm());
     unmount();
     await flush();
     await act(async () => sub.presenceCalls[0]!.resolve([ada]));
@@ -230,7 +230,7 @@ describe.each([false, true])('usePresence (StrictMode: %s)', (strict) => {
     await flush();
     const sub = client.subscriptions[0]!;
     (sub as { presence?: unknown }).presence = undefined;
-    act(() => sub.confirm());
+    await act(async () => sub.confirm());
     expect(result.current).toEqual([]);
   });
 });

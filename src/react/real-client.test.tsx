@@ -1,5 +1,6 @@
 // The hooks on a real client and a real server (loopback, port 0), in StrictMode.
 import { act, render, screen } from '@testing-library/react';
+import { renderToString } from 'react-dom/server';
 import { useState } from 'react';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createClient } from '../node/index.js';
@@ -50,4 +51,21 @@ it('a StrictMode app subscribes once on the server, receives, publishes and unsu
   await vi.waitFor(() => expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual(['from the backend', 'from react']));
   unmount();
   await vi.waitFor(() => expect(server.channelCount).toBe(0));
+});
+
+it('server-side rendering with a real client (autoConnect: false) opens no connection', async () => {
+  const server: AnywireServer = createServer();
+  const { url } = await server.listen(0, '127.0.0.1');
+  cleanups.push(() => server.close());
+  const client = createClient({ url, autoConnect: false });
+  cleanups.push(() => client.close());
+  const html = renderToString(
+    <AnywireProvider client={client}>
+      <Chat />
+    </AnywireProvider>,
+  );
+  expect(html).toContain('subscribing<!-- --> <!-- -->disconnected<!-- --> <!-- -->null');
+  expect(client.state).toBe('disconnected');
+  expect(server.connectionCount).toBe(0);
+  expect(server.channelCount).toBe(0);
 });

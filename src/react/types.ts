@@ -19,6 +19,7 @@ export type SubscribeOptions = Parameters<Client['subscribe']> extends [unknown,
 export interface PresenceMember {
   /** The identity's id (authenticate's `id`), or one client's id without `authenticate`. */
   id: string;
+  /** What `authenticate` returned for the member, when the server shares it. */
   identity?: unknown;
   /** The data the member subscribed with (`usePresence(channel, data)`). */
   data?: unknown;

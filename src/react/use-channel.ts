@@ -32,8 +32,8 @@ export function useSlot<T>(
       return (options === undefined ? subscribe.call(client, channel, deliver) : subscribe.call(client, channel, deliver, options)) as Subscription;
     });
     return () => slot.release();
-    // `key` stands for channel and options by value.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `key` stands for `channel` and `options` by value, so an options object made anew on every
+    // render does not resubscribe.
   }, [slot, client, key]);
   const snapshot = useSyncExternalStore(slot.subscribe, slot.getSnapshot, serverSnapshot);
   return { client, snapshot };

@@ -4,7 +4,9 @@ import type { AnywireClient, ClientState, TransportName } from './types.js';
 
 /** What `useConnectionState` returns. */
 export interface ConnectionState {
+  /** 'disconnected', 'connecting', 'connected' or 'reconnecting' (`client.state`). */
   state: ClientState;
+  /** The transport in use while connected (`client.transport`), else null. */
   transport: TransportName | null;
 }
 

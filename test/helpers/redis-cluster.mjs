@@ -127,7 +127,18 @@ export async function startCluster() {
   for (let i = 0; i < 6; i++) ports.push(await freeClusterPort(taken));
   const children = [];
   try {
-    for (const p of ports) children.push(await startNode(dir, p));
+    for (let i = 0; i < ports.length; i++) {
+      // A port found free can be taken by someone else before redis-server binds it: another one.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          children.push(await startNode(dir, ports[i]));
+          break;
+        } catch (err) {
+          if (attempt >= 4) throw err;
+          ports[i] = await freeClusterPort(taken);
+        }
+      }
+    }
     const create = cli(ports[0], '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes');
     if (!create.ok) throw new Error(`redis-cluster: --cluster create failed:\n${create.out}`);
     while (!clusterHealthy(ports)) {

@@ -1,8 +1,9 @@
 // A tiny round-robin HTTP load balancer for tests: every request (not every connection) goes to the
 // next target, so two requests of one client land on different servers — no stickiness at all.
-// Responses stream through unbuffered (SSE works). Targets can be switched and connections cut.
+// Responses stream through unbuffered (SSE works), WebSocket upgrades are piped to the next target
+// too. Targets can be switched and connections cut.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface RoundRobinProxy {
   readonly port: number;
@@ -44,6 +45,30 @@ export async function startRoundRobinProxy(...targets: number[]): Promise<RoundR
     });
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
+  });
+  // A WebSocket upgrade: the raw request to the next target, then bytes both ways.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (ports.length === 0) return socket.destroy();
+    const port = ports[next++ % ports.length]!;
+    hits.set(port, (hits.get(port) ?? 0) + 1);
+    const up = connect(port, '127.0.0.1', () => {
+      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+      up.write(raw + '\r\n');
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    sockets.add(up);
+    up.once('close', () => {
+      sockets.delete(up);
+      socket.destroy();
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+    socket.once('close', () => up.destroy());
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -45,6 +45,13 @@ describe('anywire (the built bin)', () => {
     }
   });
 
+  it('docs/cli.md shows both help texts as the bin prints them', async () => {
+    const doc = readFileSync(resolve(root, 'docs/cli.md'), 'utf8');
+    const [help, serve] = await Promise.all([cli(['--help']), cli(['serve', '--help'])]);
+    expect(doc).toContain('```text\n' + help.stdout + '```');
+    expect(doc).toContain('```text\n' + serve.stdout + '```');
+  });
+
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string };
     expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });

@@ -117,6 +117,27 @@ describe.each(redisKinds)('several servers on one %s Redis', (kind) => {
     expect(b.server.connectionCount).toBe(2);
   });
 
+  it('resumes a client past several history pages (historyPage 10): nothing waits for the next publish', async () => {
+    const prefix = testPrefix();
+    onCleanup(() => cleanPrefix(kind, prefix));
+    const target = await redisTarget(kind);
+    const s = await startServer({ broker: redisBroker({ ...target, keyPrefix: prefix, historyPage: 10 }), secret: TEST_SECRET, shutdownRetryAfter: 20 });
+    const proxy = await startTcpProxy(s.port);
+    onCleanup(() => proxy.close());
+    const c = makeClient(`http://127.0.0.1:${proxy.port}${s.server.path}`, { ...fast, transports: ['websocket'] });
+    await c.connect();
+    const sub = collect(c, 'pages');
+    await sub.sub.ready;
+    await s.server.publish('pages', { n: 1 });
+    await vi.waitFor(() => expect(sub.got).toHaveLength(1));
+    proxy.setTargets();
+    proxy.cutAll();
+    await waitForState(c, 'reconnecting');
+    for (let i = 2; i <= 35; i++) await s.server.publish('pages', { n: i });
+    proxy.setTargets(s.port);
+    await vi.waitFor(() => expect(sub.offsets()).toEqual(range(1, 35)), { timeout: 20_000 });
+  });
+
   it('survives a reconnect storm: every client resumes on the other server, exactly once and in order, while it publishes', async () => {
     const { servers } = await cluster(kind, 2);
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];

@@ -46,6 +46,14 @@ describe('session-signing key', () => {
     expect(() => createServer({ secret: 'x'.repeat(32) })).not.toThrow();
   });
 
+  it('refuses a limit that would turn a bound off by mistake', () => {
+    for (const bad of [{ bodyTimeout: 0 }, { maxStreamsPerIp: -1 }, { maxConnectionAge: Number.NaN }, { maxChannelsPerMinute: 0 }]) {
+      expect(() => createServer(bad), JSON.stringify(bad)).toThrow(/above 0/);
+    }
+    expect(() => memoryBroker({ maxHistoryBytes: 0 })).toThrow(/maxHistoryBytes/);
+    expect(() => createServer({ maxConnectionAge: Infinity, maxChannelsPerMinute: false })).not.toThrow();
+  });
+
   it('refuses a validly signed session id whose expiry lies past its issue time plus sessionTtl', async () => {
     const { url } = await startServer({ secret: SECRET, sessionTtl: 60_000 });
     const mint = (claims: object) => {

@@ -14,6 +14,7 @@ const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 let dir: string;
 let project: string;
+let installOutput = '';
 
 /** Runs a command in the consumer project; resolves with stdout, rejects with stderr on failure. */
 async function inProject(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
@@ -31,10 +32,12 @@ beforeAll(async () => {
   const tarball = join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
   await run('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
+  // At npm's default log level, as a user runs it: what it prints is checked below.
+  const installed = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
     cwd: project,
     timeout: 240_000,
   });
+  installOutput = `${installed.stdout}\n${installed.stderr}`;
 }, 300_000);
 
 afterAll(() => {
@@ -100,6 +103,15 @@ const expectedRoundTrip = {
 };
 
 describe('the installed package', () => {
+  it('installs without a warning of its own (no install script, react an optional peer)', () => {
+    const warnings = installOutput.split('\n').filter((l) => /\bwarn/i.test(l));
+    expect(warnings.filter((l) => /anywire|peer|install-scripts/i.test(l))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/anywire/package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
+    expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
+    expect(existsSync(join(project, 'node_modules/react'))).toBe(false);
+  });
+
   it('imports both entry points as ESM', async () => {
     writeFileSync(join(project, 'esm.mjs'), ESM);
     const out = JSON.parse(await inProject('node', ['esm.mjs']));

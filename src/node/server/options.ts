@@ -145,6 +145,12 @@ function checkSecret(secret: unknown, broker: Broker | undefined): string | unde
   return secret;
 }
 
+/** A limit must be a number above 0 (`Infinity` allowed): a typo must not turn a bound off. */
+function positive(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new Error(`anywire: \`${name}\` must be a number above 0, got ${String(value)}`);
+  return value;
+}
+
 /** An origin as browsers send it (`scheme://host[:port]`, default port left out). */
 function normalOrigin(origin: string): string {
   let url: URL;
@@ -178,10 +184,10 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
     presence: o.presence ?? false,
-    presenceGrace: o.presenceGrace ?? 10_000,
-    maxConnectionAge: o.maxConnectionAge ?? 86_400_000,
-    bodyTimeout: o.bodyTimeout ?? 10_000,
-    maxStreamsPerIp: o.maxStreamsPerIp ?? 256,
-    maxChannelsPerMinute: o.maxChannelsPerMinute ?? 1000,
+    presenceGrace: positive('presenceGrace', o.presenceGrace ?? 10_000),
+    maxConnectionAge: positive('maxConnectionAge', o.maxConnectionAge ?? 86_400_000),
+    bodyTimeout: positive('bodyTimeout', o.bodyTimeout ?? 10_000),
+    maxStreamsPerIp: positive('maxStreamsPerIp', o.maxStreamsPerIp ?? 256),
+    maxChannelsPerMinute: o.maxChannelsPerMinute === false ? false : positive('maxChannelsPerMinute', o.maxChannelsPerMinute ?? 1000),
   };
 }

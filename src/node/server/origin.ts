@@ -33,7 +33,8 @@ function sameOrigin(request: IncomingMessage, origin: string, publicOrigins: rea
   }
   if (publicOrigins.length > 0) return publicOrigins.includes(url.origin);
   const host = request.headers.host;
-  if (!host) return false;
+  // A bare host[:port]: no user info, path or query that URL parsing would quietly drop.
+  if (!host || !/^[\w.\-[\]:]+$/.test(host)) return false;
   const scheme = (request.socket as TLSSocket).encrypted ? 'https:' : 'http:';
   let own: URL;
   try {

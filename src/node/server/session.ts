@@ -176,6 +176,11 @@ export class Session implements HubMember {
     const pending = sub.pending!;
     sub.pending = null;
     for (const m of pending) this.deliver(m);
+    // A broker reads history in pages (redisBroker's historyPage): ask for the next one.
+    const last = history.messages[history.messages.length - 1];
+    if (!history.gap && last !== undefined && sub.last < history.top && !stale()) {
+      void this.subscribe({ t: 'sub', id: sub.id, ch, since: { e: sub.epoch, o: sub.last } }, true);
+    }
   }
 
   unsubscribe(channel: string): void {
@@ -218,9 +223,6 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
     }
-    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
-      return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
-    }
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -247,6 +249,10 @@ export class Session implements HubMember {
   }
 
   private store(f: PublishFrame, payload: Payload): void {
+    // After authorisation: a refused publish neither spends the quota nor makes its channel known.
+    if (!this.core.channelQuota.allow(f.ch, this.identity, this.id)) {
+      return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
+    }
     this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
       (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
       (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),

@@ -50,7 +50,9 @@ class MemoryBroker implements Broker {
 
   constructor(options: MemoryBrokerOptions) {
     this.ids = new IdWindow(options.maxDedupIds ?? 100_000);
-    this.budget = new HistoryBudget(options.maxHistoryBytes ?? 128 * 1024 * 1024);
+    const budget = options.maxHistoryBytes ?? 128 * 1024 * 1024;
+    if (!(budget > 0)) throw new Error(`memoryBroker: maxHistoryBytes must be a number above 0, got ${String(budget)}`);
+    this.budget = new HistoryBudget(budget);
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }

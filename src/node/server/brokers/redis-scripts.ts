@@ -40,9 +40,11 @@ export const UNBORN_EPOCH = '0';
  * Returns { offset, epoch }.
  *
  * The replication check (clusters, Sentinel): a replica promoted after its primary died may lack
- * the last writes the old primary acknowledged. Its replication id differs from the one stored
- * with the channel, so the channel starts a new epoch instead of handing out those offsets again
- * (subscribers that saw them get a gap, never a different message under a known offset).
+ * the last writes the old primary acknowledged. The channel's `r` is then the promoted replica's
+ * former replication id (`master_replid2`), so the channel starts a new epoch instead of handing
+ * out those offsets again (subscribers that saw them get a gap, never a different message under a
+ * known offset). A slot migrated to another primary (MIGRATE copies the keys exactly) keeps its
+ * epoch: `r` is then unrelated to the new primary's ids.
  */
 export const PUBLISH_LUA = `
 local meta, stream = KEYS[1], KEYS[2]
@@ -54,9 +56,11 @@ if KEYS[3] then
   end
 end
 if ARGV[9] == '1' then
-  local rid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+  local info = redis.call('INFO', 'replication')
+  local rid = string.match(info, 'master_replid:(%w+)')
   local was = redis.call('HGET', meta, 'r')
-  if was and was ~= rid then
+  -- Written by the primary this one took over from (its former replication id): writes may be lost.
+  if was and was ~= rid and was == string.match(info, 'master_replid2:(%w+)') then
     redis.call('DEL', meta)
   end
   redis.call('HSET', meta, 'r', rid)

@@ -30,19 +30,20 @@ export interface RedisBrokerOptions {
   /**
    * Redis Cluster start-up nodes (URLs like 'redis://10.0.0.1:6379', or { host, port }); any few
    * of the cluster's nodes will do. Live fan-out then uses sharded pub/sub (Redis 7 or newer).
+   * Default: none (a single Redis at `url`).
    */
   cluster?: (string | { host: string; port: number })[];
-  /** Extra ioredis Cluster options (scaleReads, natMap, …); `redisOptions` apply to every node. */
+  /** Extra ioredis Cluster options (scaleReads, natMap, …); `redisOptions` apply to every node. Default: none. */
   clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
   /**
    * An ioredis client to use for commands instead of connecting to `url`; the broker duplicates it
    * for its subscriber connection and leaves the client open on `close()`. Give it
-   * `enableOfflineQueue: false` so commands fail fast during an outage.
+   * `enableOfflineQueue: false` so commands fail fast during an outage. Default: none (connect to `url`).
    */
   client?: Redis;
   /**
    * Extra ioredis options for the connections the broker creates (retryStrategy, tls, …; Sentinel:
-   * `{ sentinels: [{ host, port }], name: 'mymaster' }`).
+   * `{ sentinels: [{ host, port }], name: 'mymaster' }`). Default: none.
    */
   redisOptions?: Omit<RedisOptions, 'replyMapping' | 'protocol'>;
   /** Prefix of every key and pub/sub channel the broker uses. Default: 'anywire:'. */
@@ -78,6 +79,8 @@ interface Channel {
   held: BrokerMessage[] | null;
   catching: boolean;
   again: boolean;
+  /** Failed catch-up attempts in a row (backoff). */
+  retries?: number;
   /** Set while the channel has no listener left and waits to be dropped. */
   linger: ReturnType<typeof setTimeout> | undefined;
 }
@@ -477,12 +480,16 @@ class RedisBroker implements Broker {
         for (const m of held) if (!c.pos || m.epoch !== c.pos.epoch || m.offset > c.pos.offset) this.emit(c, m);
         if (h && (!c.pos || c.pos.epoch !== h.epoch || c.pos.offset < h.top)) c.pos = { epoch: h.epoch, offset: h.top };
       } while (c.again && !this.closed);
+      c.retries = 0;
     } catch {
-      // Redis dropped again: keep holding; the next 'ready' (or a short retry) resumes.
+      // Redis dropped again, or a cluster shard is failing over: keep holding and retry with
+      // backoff (a 'ready' or a restored subscription may run it sooner) until it succeeds.
       if (this.channels.get(c.name) === c && !this.closed) {
         c.held ??= [];
-        if (this.healthy) setTimeout(() => void this.catchUp(c), 250).unref();
+        c.retries = (c.retries ?? 0) + 1;
+        setTimeout(() => void this.catchUp(c), Math.min(250 * c.retries, 2000)).unref();
       }
+      return;
     } finally {
       c.catching = false;
     }

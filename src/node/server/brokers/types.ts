@@ -13,9 +13,9 @@ export interface BrokerMessage {
 }
 
 export interface HistoryOptions {
-  /** Messages kept per channel. */
+  /** Messages kept per channel. Default (as `ServerOptions.history`): 1000. */
   size: number;
-  /** ms a message stays in history. */
+  /** ms a message stays in history. Default (as `ServerOptions.history`): 120_000. */
   ttl: number;
 }
 
