@@ -6,7 +6,7 @@ import type { Publisher } from './publisher.js';
 export interface HistoryOptions {
   /** At most this many messages, newest last. Default: 100; capped at 1000. */
   limit?: number;
-  /** Only messages with an offset below this one: pass the oldest offset of the previous page to page back. */
+  /** Only messages with an offset below this one: pass the oldest offset of the previous page to page back. Default: none (the newest). */
   before?: number | undefined;
 }
 
