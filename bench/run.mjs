@@ -114,7 +114,8 @@ const config = quick
       connTimeout: 240_000,
     };
 if (option('--runs')) config.runs = config.connRuns = Math.max(1, Number(option('--runs')));
-const CLIENT_PROCS = 2;
+// ANYWIRE_BENCH_CLIENT_PROCS=1 puts every fan-out subscriber in one client process (the client's own cost per message shows).
+const CLIENT_PROCS = Math.max(1, Number(process.env.ANYWIRE_BENCH_CLIENT_PROCS) || 2);
 const maxConns = Math.max(...config.stages.map((s) => s.n));
 
 const ulimit = () => Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || Infinity;

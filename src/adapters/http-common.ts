@@ -1,7 +1,7 @@
 // What the HTTP transports (SSE, long polling, polling) share on the client: the cursor over channel
 // histories that every downstream request carries, the POST pipeline for upstream frames, and the
 // mapping of HTTP failures to a close. The server keeps no state between requests (docs/transports.md).
-import { encodeText, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
+import { encodeText, expired, inlineBase64, readFrames, type ClientFrame, type ServerFrame } from '../core/frames.js';
 import { errorMessage } from '../core/errors.js';
 import type { CloseInfo, TransportContext, TransportHandlers } from './types.js';
 
@@ -88,7 +88,7 @@ export class HttpFailure extends Error {
 }
 
 /** Server codes that end the session: the core must reconnect (a new session, resubscribed from offsets). */
-const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED']);
+const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED', 'TOKEN_EXPIRED']);
 
 /** An `err` frame without an id speaks about the connection, not a frame: the session is over. */
 export function connectionError(frames: readonly ServerFrame[]): CloseInfo | undefined {
@@ -318,6 +318,8 @@ export abstract class HttpTransportBase {
         this.sid = f.sid;
         this.hb = f.hb;
       }
+      // A refreshed token comes with the session id to use from now on.
+      if (f.t === 'authd' && f.sid) this.sid = f.sid;
     }
     this.cursor.observe(frames);
     this.handlers?.onFrames(frames);
@@ -348,12 +350,17 @@ export abstract class HttpTransportBase {
         const parts: string[] = [];
         let size = 0;
         while (this.#outbox.length) {
+          if (expired.has(this.#outbox[0]!)) {
+            this.#outbox.shift(); // its publish already rejected with TIMEOUT
+            continue;
+          }
           const text = encodeText(this.#outbox[0]!);
           if (parts.length && size + text.length > maxPostChars) break;
           parts.push(text);
           size += text.length;
           this.#outbox.shift();
         }
+        if (!parts.length) break;
         const body = `{"sid":${JSON.stringify(this.sid)},"frames":[${parts.join(',')}]}`;
         this.posted = Date.now();
         const frames = await postFrames(this.ctx, 'send', { body, signal: this.life.signal, timeout: this.requestTimeout });

@@ -1,11 +1,11 @@
 // WebSocket transport: one socket, frames as JSON text (a batch is a JSON array), a frame with
 // binary data as one binary message (JSON header, "\n", bytes).
 import { AnywireError } from '../core/errors.js';
-import { batchText, binaryFrame, checkFrames, encodeBinary, readFrames, type ClientFrame } from '../core/frames.js';
+import { batchText, binaryFrame, checkFrames, encodeBinary, expired, readFrames, type ClientFrame } from '../core/frames.js';
 import type { Transport, TransportContext, TransportFactory, TransportHandlers, WebSocketLike } from '../core/transport.js';
 
 /** `http(s)://host/path` → `ws(s)://host/path`. */
-export function toWebSocketUrl(url: string): string {
+function toWebSocketUrl(url: string): string {
   return url.replace(/^http(s?):\/\//i, 'ws$1://');
 }
 
@@ -85,6 +85,7 @@ class WebSocketTransport implements Transport {
     if (!frames || ws?.readyState !== 1) return;
     let text: ClientFrame[] = [];
     for (const f of frames) {
+      if (expired.has(f)) continue;
       if (f.t === 'pub' && f.b) {
         if (text.length) ws.send(batchText(text));
         text = [];

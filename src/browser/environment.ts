@@ -9,6 +9,7 @@ export function browserEnvironment(transports: readonly TransportFactory[]): Cli
     runtime: {
       WebSocket: typeof WebSocket === 'function' ? (WebSocket as unknown as WebSocketConstructor) : undefined,
       fetch: typeof fetch === 'function' ? fetch.bind(globalThis) : undefined,
+      reportError: typeof reportError === 'function' ? reportError.bind(globalThis) : undefined,
     },
     factories: {},
   };

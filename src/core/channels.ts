@@ -1,19 +1,24 @@
 // The client's channels: who subscribes to what, and each channel's recovery position (epoch and
-// last delivered offset). Delivery is exactly once and in order by offset; `gap` is emitted before
-// anything that follows a gap. Several subscriptions to one channel share one server subscription.
+// last delivered offset). This is the one owner of positions: a new link resubscribes from them and
+// the HTTP transports read them (`cursor()`). Delivery is exactly once and in order by offset; a
+// message that skips an offset makes the channel resume from its last delivered one; `gap` is
+// emitted before anything that follows a gap. Several subscriptions to one channel share one server
+// subscription. Application code (handlers, listeners) runs isolated: a throw is reported by the
+// host and delivery goes on.
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { Code } from './codes.js';
-import { AnywireError, errorMessage } from './errors.js';
-import type { ClientFrame, ErrorFrame, MessageFrame, SubscribedFrame } from './frames.js';
+import { AnywireError } from './errors.js';
+import type { ClientFrame, ErrorFrame, GapReason, MessageFrame, SubscribedFrame } from './grammar.js';
+import type { MessageHandler, Report, Sub } from './subscription.js';
+import type { ChannelPosition } from './transport.js';
+import { check } from './schema.js';
 import { withPresence, type PresenceMember } from './presence.js';
-import type { MessageHandler, Subscription } from './subscription.js';
-import type { CursorEntry } from './transport.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
-export type AnySub = Subscription<any>;
+export type AnySub = Sub<any>;
 
 /** Recovery position and subscribers of one channel. */
-interface ChannelRecord {
+interface ChannelRecord extends ChannelPosition {
   name: string;
   subs: Set<AnySub>;
   epoch?: string | undefined;
@@ -24,6 +29,10 @@ interface ChannelRecord {
   confirmed: boolean;
   /** Transient refusals (broker down, rate limited) since the last confirmation. */
   retries: number;
+  /** The offset a resume after a skipped offset started from, until a message beyond it arrives. */
+  resumedAt?: number | undefined;
+  /** A pending retry of a transiently refused `sub`. */
+  timer?: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** What the channels need from the client. */
@@ -32,6 +41,8 @@ export interface ChannelsHost {
   send(frames: ClientFrame[]): boolean;
   /** Reports a diagnostic as the client's `error` event. */
   error(err: AnywireError): void;
+  /** Reports a throw of application code. */
+  report: Report;
   /** Backoff for transient refusals. */
   readonly retryPolicy: ReconnectOptions;
   /** This client's presence id, stable across its reconnects (see presence.ts). */
@@ -57,7 +68,8 @@ export class Channels {
       this.#host.send([this.#subFrame(rec)]);
     } else {
       rec.subs.add(sub);
-      if (rec.confirmed) queueMicrotask(() => sub._subscribed(false));
+      const r = rec;
+      if (r.confirmed) queueMicrotask(() => r.confirmed && r.subs.has(sub) && sub.subscribed(false));
     }
   }
 
@@ -65,7 +77,7 @@ export class Channels {
   leave(sub: AnySub): void {
     const rec = this.#records.get(sub.channel);
     if (!rec || !rec.subs.delete(sub) || rec.subs.size > 0) return;
-    this.#records.delete(sub.channel);
+    this.#drop(rec);
     this.#host.send([{ t: 'unsub', ch: sub.channel }]);
   }
 
@@ -74,41 +86,66 @@ export class Channels {
     return [...this.#records.values()].map((rec) => this.#subFrame(rec));
   }
 
-  /** Every channel's subscription and position, for the HTTP transports' requests. */
-  cursor(): CursorEntry[] {
-    const out: CursorEntry[] = [];
-    for (const rec of this.#records.values()) {
-      const e: CursorEntry = { id: rec.subId, ch: rec.name };
-      if (rec.epoch !== undefined && rec.offset !== undefined) e.since = { e: rec.epoch, o: rec.offset };
-      if (rec.confirmed) e.q = true;
-      out.push(e);
-    }
-    return out;
+  /** Every channel's subscription and position, read by the HTTP transports (`cursorOf`). */
+  positions(): Iterable<ChannelPosition> {
+    return this.#records.values();
   }
 
-  /** The link is gone: every subscription waits for the next one. */
+  /** The link is gone: every subscription waits for the next one (and no retry timer runs). */
   suspend(): void {
     for (const rec of this.#records.values()) {
       rec.confirmed = false;
-      for (const sub of rec.subs) sub._subscribing();
+      clearTimeout(rec.timer);
+      rec.timer = undefined;
+      for (const sub of rec.subs) sub.subscribing();
     }
+  }
+
+  /**
+   * `close()`: like `suspend`, and every `ready` still pending rejects with CLOSED. The
+   * subscriptions stay: a later `connect()` resumes them from their positions.
+   */
+  close(): void {
+    this.suspend();
+    for (const rec of this.#records.values()) for (const sub of rec.subs) sub.settle(new AnywireError('CLOSED', 'client closed'));
   }
 
   deliver(f: MessageFrame): void {
     const rec = this.#records.get(f.ch);
     if (!rec || !rec.confirmed) return;
+    // `confirmed` implies a position: the subd set it.
+    const last = rec.offset!;
     // Exactly once: anything at or below the last delivered offset was already delivered.
-    if (rec.offset !== undefined && f.o <= rec.offset) return;
+    if (f.o <= last) return;
+    if (f.o > last + 1) {
+      // A hole within the epoch: resume from the last delivered offset, which replays what is
+      // missing (the messages of this batch that follow are dropped until the new subd, and
+      // replayed after it). When a resume from this very offset met the same hole, history does
+      // not hold what is missing: say so with `gap` and go on from here.
+      if (rec.resumedAt !== last) {
+        rec.resumedAt = last;
+        this.#host.send([this.#subFrame(rec)]);
+        return;
+      }
+      this.#gap(rec, 'history-trimmed', last);
+    }
+    rec.resumedAt = undefined;
     rec.offset = f.o;
     const data = f.b ?? f.d;
     const meta = { channel: f.ch, offset: f.o };
     for (const sub of rec.subs) {
       try {
         // A presence event (`p`) goes to the subscription's join/leave listeners, never to the handler.
-        if (f.p) sub.emit(f.p, { member: data as PresenceMember });
-        else if (sub.handler) (sub.handler as MessageHandler<unknown>)(data, meta);
+        if (f.p) {
+          sub.emit(f.p, { member: data as PresenceMember });
+          continue;
+        }
+        // A schema's failure is the subscription's `error`; the offset moved on all the same: no gap.
+        const c = sub.schema ? check(sub.schema, data, f.ch) : { value: data };
+        if (c.error) sub.emit('error', new AnywireError('BAD_REQUEST', c.error));
+        else (sub.handler as MessageHandler<unknown>)(c.value, meta);
       } catch (cause) {
-        this.#host.error(new AnywireError('PROTOCOL_ERROR', `a "${f.ch}" ${f.p || 'handler'} threw: ${errorMessage(cause)}`, { cause }));
+        this.#host.report(cause, f.p ? `a "${f.p}" listener of "${f.ch}"` : `the message handler of "${f.ch}"`);
       }
     }
   }
@@ -116,19 +153,19 @@ export class Channels {
   confirmed(f: SubscribedFrame): void {
     const rec = this.#records.get(f.ch);
     if (!rec || rec.subId !== f.id) return;
-    if (f.gap) {
-      const lastOffset = rec.offset ?? 0;
-      for (const sub of rec.subs) sub.emit('gap', { channel: f.ch, reason: f.gap, lastOffset });
-      rec.offset = f.o;
-    } else if (f.r && rec.offset !== undefined && rec.epoch === f.e) {
-      rec.offset = Math.max(rec.offset, f.o);
-    } else {
-      rec.offset = f.o;
-    }
+    const previous = rec.offset;
+    if (f.gap || !(f.r && previous !== undefined && rec.epoch === f.e)) rec.offset = f.o;
+    else rec.offset = Math.max(previous, f.o);
     rec.epoch = f.e;
     rec.confirmed = true;
     rec.retries = 0;
-    for (const sub of [...rec.subs]) sub._subscribed(f.r && !f.gap);
+    // Position first, then the app: a listener that unsubscribes, closes or throws changes nothing above.
+    if (f.gap) this.#gap(rec, f.gap, previous ?? 0);
+    for (const sub of [...rec.subs]) {
+      // A listener may have closed the client: the others stay `subscribing`.
+      if (!rec.confirmed) return;
+      sub.subscribed(f.r && !f.gap);
+    }
   }
 
   /**
@@ -140,26 +177,37 @@ export class Channels {
     for (const rec of this.#records.values()) {
       if (rec.subId !== f.id) continue;
       if (f.code === 'BROKER_UNAVAILABLE' || f.code === 'RATE_LIMITED') return this.#retry(rec, err);
-      this.#records.delete(rec.name);
-      for (const sub of [...rec.subs]) sub._failed(err);
+      this.#drop(rec);
+      for (const sub of [...rec.subs]) sub.failed(err);
       return;
     }
   }
 
+  #gap(rec: ChannelRecord, reason: GapReason, lastOffset: number): void {
+    for (const sub of [...rec.subs]) sub.emit('gap', { channel: rec.name, reason, lastOffset });
+  }
+
+  #drop(rec: ChannelRecord): void {
+    clearTimeout(rec.timer);
+    this.#records.delete(rec.name);
+  }
+
   #retry(rec: ChannelRecord, err: AnywireError): void {
-    this.#host.error(err);
     const id = rec.subId;
     const delay = Math.max(err.retryAfter ?? 0, backoffDelay(this.#host.retryPolicy, rec.retries++));
-    setTimeout(() => {
+    clearTimeout(rec.timer);
+    rec.timer = setTimeout(() => {
+      rec.timer = undefined;
       // Only if nothing newer happened: same record, same request (a new link resubscribes anyway).
       if (this.#records.get(rec.name) === rec && rec.subId === id) this.#host.send([this.#subFrame(rec)]);
     }, delay);
+    this.#host.error(err);
   }
 
   #subFrame(rec: ChannelRecord): ClientFrame {
     rec.subId = ++this.#subSeq;
     rec.confirmed = false;
-    for (const sub of rec.subs) sub._subscribing();
+    for (const sub of rec.subs) sub.subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
     return withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since }, rec.subs, this.#host.clientId);
   }

@@ -1,15 +1,16 @@
 // The core client against a fake transport: the "server" is the test, answering frames by hand.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Transport, TransportContext, TransportFactory, TransportHandlers } from './transport.js';
+import type { Transport, TransportContext, TransportFactory, TransportHandlers, TransportName } from './transport.js';
 import { createCoreClient, type Client } from './client.js';
 import { AnywireError } from './errors.js';
+import { cursorOf } from './transport.js';
 import type { ClientFrame, ServerFrame } from './frames.js';
 import type { ClientOptions } from './options.js';
 
 const welcome: ServerFrame = { t: 'welcome', v: 2, sid: 'session-1', hb: 25_000, max: 1024 };
 
 class FakeTransport implements Transport {
-  readonly name = 'websocket' as const;
+  readonly name: TransportName;
   readonly duplex = true;
   readonly sent: ClientFrame[] = [];
   closed = false;
@@ -18,7 +19,9 @@ class FakeTransport implements Transport {
   constructor(
     private readonly net: FakeNetwork,
     readonly ctx: TransportContext,
-  ) {}
+  ) {
+    this.name = net.name;
+  }
 
   open(handlers: TransportHandlers): Promise<void> {
     this.handlers = handlers;
@@ -55,14 +58,18 @@ class FakeNetwork {
   readonly transports: FakeTransport[] = [];
   /** How the fake server answers `connect`: a welcome (default), an error frame, or silence. */
   handshake: ServerFrame | null = welcome;
-  readonly factory: TransportFactory = {
-    name: 'websocket',
-    create: (ctx) => {
-      const t = new FakeTransport(this, ctx);
-      this.transports.push(t);
-      return t;
-    },
-  };
+  readonly factory: TransportFactory;
+
+  constructor(readonly name: TransportName = 'websocket') {
+    this.factory = {
+      name,
+      create: (ctx) => {
+        const t = new FakeTransport(this, ctx);
+        this.transports.push(t);
+        return t;
+      },
+    };
+  }
 
   get current(): FakeTransport {
     return this.transports[this.transports.length - 1]!;
@@ -77,10 +84,13 @@ class FakeNetwork {
 let net: FakeNetwork;
 const clients: Client[] = [];
 
+/** What the platform's reportError received (the fake runtime has one, as a browser does). */
+let reported: unknown[] = [];
+
 function makeClient(options: Partial<ClientOptions> = {}): Client {
   const c = createCoreClient(
-    { url: 'http://fake.test/anywire', transports: ['websocket'], autoConnect: false, reconnect: { minDelay: 100, jitter: 0 }, ...options },
-    { runtime: {}, factories: { websocket: net.factory } },
+    { url: 'http://fake.test/anywire', transports: [net.name], autoConnect: false, reconnect: { minDelay: 100, jitter: 0 }, ...options },
+    { runtime: { reportError: (e) => reported.push(e) }, factories: { [net.name]: net.factory } },
   );
   clients.push(c);
   return c;
@@ -102,6 +112,7 @@ const msg = (ch: string, o: number, d: unknown = o): ServerFrame => ({ t: 'msg',
 
 beforeEach(() => {
   net = new FakeNetwork();
+  reported = [];
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
 });
 
@@ -288,8 +299,8 @@ describe('subscriptions', () => {
     const got: unknown[] = [];
     c.subscribe('chat', (d) => got.push(d));
     confirm('chat', {}, msg('chat', 1, 'a'), msg('chat', 2, 'b'), msg('chat', 2, 'b again'), msg('chat', 1, 'a again'));
-    net.current.reply(msg('chat', 3, 'c'), msg('chat', 3, 'c again'), msg('chat', 2, 'old'), msg('chat', 5, 'e'));
-    expect(got).toEqual(['a', 'b', 'c', 'e']);
+    net.current.reply(msg('chat', 3, 'c'), msg('chat', 3, 'c again'), msg('chat', 2, 'old'), msg('chat', 4, 'd'));
+    expect(got).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('ignores messages before the subscription is confirmed and for unknown channels', async () => {
@@ -488,5 +499,331 @@ describe('liveness', () => {
     expect(c.state).toBe('disconnected');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(net.transports).toHaveLength(1);
+  });
+});
+
+describe('application code cannot break delivery', () => {
+  type Kind = 'state' | 'transport' | 'error' | 'subscribed' | 'gap' | 'handler';
+  const kinds: Kind[] = ['state', 'transport', 'error', 'subscribed', 'gap', 'handler'];
+
+  /**
+   * A connect, a replayed batch, a drop, a resubscribe with replay, a gap and a skipped offset, with
+   * the listeners of `throwing` throwing on every call (and every listener recording first).
+   */
+  async function run(throwing: readonly Kind[]) {
+    const c = makeClient();
+    const got: number[] = [];
+    const errors: AnywireError[] = [];
+    const boom = (kind: Kind) => {
+      if (throwing.includes(kind)) throw new Error(`${kind} boom`);
+    };
+    c.on('state', () => boom('state'));
+    c.on('transport', () => boom('transport'));
+    c.on('error', (e) => {
+      errors.push(e);
+      boom('error');
+    });
+    const sub = c.subscribe('chat', (_d, meta) => {
+      got.push(meta.offset);
+      boom('handler');
+    });
+    sub.on('subscribed', () => boom('subscribed'));
+    sub.on('gap', () => boom('gap'));
+    await c.connect();
+    expect(c.state).toBe('connected');
+    confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1), msg('chat', 2), msg('chat', 3));
+    await sub.ready;
+    // A publish still round-trips: nothing is wedged.
+    const p = c.publish('chat', 'x');
+    net.current.reply({ t: 'ack', id: net.current.sentOf('pub')[0]!.id, o: 4 }, msg('chat', 4));
+    await expect(p).resolves.toEqual({ offset: 4 });
+    // A diagnostic about the connection reaches the `error` listeners.
+    net.current.reply({ t: 'err', code: 'RATE_LIMITED', msg: 'slow down' });
+
+    net.current.drop();
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.waitFor(() => expect(c.state).toBe('connected'));
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 4 }, pc: expect.any(String) }]);
+    confirm('chat', { e: 'ep', o: 4, r: true }, msg('chat', 4), msg('chat', 5), msg('chat', 6));
+    // A skipped offset: the client resumes from 6 and the replay fills the hole.
+    net.current.reply(msg('chat', 8));
+    expect(net.current.sentOf('sub').at(-1)!.since).toEqual({ e: 'ep', o: 6 });
+    confirm('chat', { e: 'ep', o: 6, r: true }, msg('chat', 7), msg('chat', 8));
+    // A gap on the next reconnect: reported, then delivery goes on.
+    net.current.drop();
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.waitFor(() => expect(c.state).toBe('connected'));
+    confirm('chat', { e: 'ep', o: 20, gap: 'history-trimmed' }, msg('chat', 21));
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 21]);
+    expect(sub.state).toBe('subscribed');
+    expect(c.state).toBe('connected');
+    // The watchdog still runs: a silent link is noticed.
+    const silent = net.current;
+    await vi.advanceTimersByTimeAsync(2 * 25_000 + 1000 + 12_500);
+    expect(silent.closed).toBe(true);
+    await vi.waitFor(() => expect(c.state).toBe('connected'));
+    return { c, errors };
+  }
+
+  it('with every listener and handler quiet, no error is reported', async () => {
+    const { errors } = await run([]);
+    expect(errors.filter((e) => e.code === 'LISTENER_ERROR')).toEqual([]);
+    expect(reported).toEqual([]);
+  });
+
+  it.each(kinds)('a throwing %s listener loses nothing and wedges nothing; the throw is reported', async (kind) => {
+    const { errors } = await run([kind]);
+    const listenerErrors = errors.filter((e) => e.code === 'LISTENER_ERROR');
+    if (kind !== 'error') {
+      expect(listenerErrors.length).toBeGreaterThan(0);
+      expect((listenerErrors[0]!.cause as Error).message).toBe(`${kind} boom`);
+    }
+    // The platform's reportError gets the app's own throw, every time.
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.every((e) => (e as Error).message === `${kind} boom`)).toBe(true);
+  });
+
+  it('every listener and handler throwing at once loses nothing', async () => {
+    await run(kinds);
+    expect(reported.length).toBeGreaterThan(5);
+  });
+
+  it('a listener that closes the client during connect leaves no link, no timer and a CLOSED ready', async () => {
+    const c = makeClient();
+    const sub = c.subscribe('chat');
+    c.on('state', ({ state }) => {
+      if (state === 'connected') c.close();
+    });
+    await c.connect().catch(() => {});
+    expect(c.state).toBe('disconnected');
+    await expect(sub.ready).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(net.current.closed).toBe(true);
+  });
+
+  it('a subscribed listener that unsubscribes another subscription of the batch leaves the rest delivered', async () => {
+    const c = makeClient();
+    await c.connect();
+    const got: string[] = [];
+    const a = c.subscribe('chat', (_d, m) => got.push(`a${m.offset}`));
+    const b = c.subscribe('chat', (_d, m) => got.push(`b${m.offset}`));
+    a.on('subscribed', () => {
+      b.unsubscribe();
+      throw new Error('after unsubscribe');
+    });
+    confirm('chat', {}, msg('chat', 1), msg('chat', 2));
+    expect(got).toEqual(['a1', 'a2']);
+    await expect(b.ready).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('without reportError (Node), a throw nobody hears on `error` is rethrown asynchronously', async () => {
+    const tasks: (() => void)[] = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => void tasks.push(fn));
+    try {
+      const c = createCoreClient({ url: 'http://fake.test/anywire', autoConnect: false }, { runtime: {}, factories: {} });
+      clients.push(c);
+      c.once('state', () => {
+        throw new Error('unheard');
+      });
+      void c.connect().catch(() => {});
+      const thrown = tasks.map((fn) => {
+        try {
+          fn();
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      expect(thrown).toContain('unheard');
+      // Heard on `error`: no rethrow.
+      tasks.length = 0;
+      const d = createCoreClient({ url: 'http://fake.test/anywire', autoConnect: false }, { runtime: {}, factories: {} });
+      clients.push(d);
+      d.on('error', () => {});
+      d.once('state', () => {
+        throw new Error('heard');
+      });
+      void d.connect().catch(() => {});
+      expect(
+        tasks.some((fn) => {
+          try {
+            fn();
+            return false;
+          } catch (e) {
+            return (e as Error).message === 'heard';
+          }
+        }),
+      ).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('hole detection', () => {
+  it('a skipped offset resumes from the last delivered one; the replay fills the hole exactly once', async () => {
+    const c = makeClient();
+    await c.connect();
+    const got: number[] = [];
+    const gaps: unknown[] = [];
+    const sub = c.subscribe('chat', (_d, m) => got.push(m.offset));
+    sub.on('gap', (g) => gaps.push(g));
+    confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1), msg('chat', 2));
+    net.current.reply(msg('chat', 4), msg('chat', 5));
+    expect(got).toEqual([1, 2]);
+    expect(sub.state).toBe('subscribing');
+    const resume = net.current.sentOf('sub').at(-1)!;
+    expect(resume.since).toEqual({ e: 'ep', o: 2 });
+    // Live messages of the old subscription before the new subd are not delivered out of order.
+    net.current.reply(msg('chat', 6));
+    confirm('chat', { e: 'ep', o: 2, r: true }, msg('chat', 3), msg('chat', 4), msg('chat', 5), msg('chat', 6));
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(gaps).toEqual([]);
+    expect(sub.state).toBe('subscribed');
+  });
+
+  it('a hole that history does not fill either is reported as a gap, then delivery goes on', async () => {
+    const c = makeClient();
+    await c.connect();
+    const log: string[] = [];
+    const sub = c.subscribe('chat', (_d, m) => log.push(`msg ${m.offset}`));
+    sub.on('gap', (g) => log.push(`gap ${g.reason} after ${g.lastOffset}`));
+    confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1));
+    net.current.reply(msg('chat', 3));
+    confirm('chat', { e: 'ep', o: 1, r: true }, msg('chat', 3), msg('chat', 4));
+    expect(log).toEqual(['msg 1', 'gap history-trimmed after 1', 'msg 3', 'msg 4']);
+    // Only one resume was asked for.
+    expect(net.current.sentOf('sub')).toHaveLength(2);
+  });
+});
+
+describe('close() settles everything and leaves no timer', () => {
+  it('connected with subscriptions, pending publishes and a refused subscription retrying', async () => {
+    const c = makeClient();
+    await c.connect();
+    const confirmed = c.subscribe('a');
+    confirm('a');
+    await confirmed.ready;
+    const pending = c.subscribe('b');
+    const retrying = c.subscribe('c');
+    const id = net.current.sentOf('sub').find((f) => f.ch === 'c')!.id;
+    net.current.reply({ t: 'err', code: 'BROKER_UNAVAILABLE', msg: 'down', id, ch: 'c' });
+    const p = c.publish('a', 1);
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    c.close();
+    await expect(pending.ready).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(retrying.ready).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(p).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(confirmed.ready).resolves.toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('while reconnecting, while connecting and on a lower rung probing the higher ones', async () => {
+    const c = makeClient();
+    await c.connect();
+    net.current.drop();
+    expect(c.state).toBe('reconnecting');
+    c.close();
+    expect(vi.getTimerCount()).toBe(0);
+
+    net.handshake = null; // the handshake never completes: the connect timeout is armed
+    const d = makeClient();
+    const sub = d.subscribe('x');
+    const attempt = d.connect().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10);
+    d.close();
+    expect(await attempt).toMatchObject({ code: 'CLOSED' });
+    await expect(sub.ready).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a later connect() resumes the subscriptions from their positions', async () => {
+    const c = makeClient();
+    await c.connect();
+    const got: number[] = [];
+    c.subscribe('chat', (_d, m) => got.push(m.offset));
+    confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1));
+    c.close();
+    await c.connect();
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 1 }, pc: expect.any(String) }]);
+  });
+});
+
+describe('TRANSPORTS_EXHAUSTED', () => {
+  it('carries every rung tried and its AnywireError', async () => {
+    net.handshake = { t: 'err', code: 'SERVER_SHUTTING_DOWN', msg: 'busy' };
+    const c = createCoreClient(
+      { url: 'http://fake.test/anywire', transports: ['websocket', 'sse'], autoConnect: false, reconnect: false },
+      { runtime: {}, factories: { websocket: net.factory } },
+    );
+    clients.push(c);
+    c.on('error', () => {});
+    const err = (await c.connect().catch((e: unknown) => e)) as AnywireError;
+    expect(err.code).toBe('TRANSPORTS_EXHAUSTED');
+    expect(err.failures?.map((f) => [f.transport, f.error.code])).toEqual([
+      ['websocket', 'SERVER_SHUTTING_DOWN'],
+      ['sse', 'PROTOCOL_ERROR'],
+    ]);
+    expect(err.failures?.every((f) => f.error instanceof AnywireError)).toBe(true);
+    expect(err.message).toMatch(/websocket: busy; sse: not included in this build/);
+  });
+});
+
+describe('liveness per transport and the bounded outbox', () => {
+  it('short polling with a pollInterval of 3× the heartbeat is not taken for dead', async () => {
+    net = new FakeNetwork('polling');
+    const c = makeClient({ pollInterval: 75_000 });
+    await c.connect();
+    const link = net.current;
+    // The server answers each poll (an empty batch) once per pollInterval.
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(75_000);
+      link.reply();
+    }
+    expect(link.closed).toBe(false);
+    expect(net.transports).toHaveLength(1);
+    // Silence past pollInterval + two heartbeats is still a dead link.
+    await vi.advanceTimersByTimeAsync(75_000 + 2 * 25_000 + 1000 + 12_500);
+    expect(link.closed).toBe(true);
+  });
+
+  it('at most maxQueuedPublishes wait for their ack, in flight or queued', async () => {
+    const c = makeClient({ maxQueuedPublishes: 2 });
+    await c.connect();
+    quiet(c.publish('a', 1));
+    quiet(c.publish('a', 2));
+    await expect(c.publish('a', 3)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    expect(net.current.sentOf('pub')).toHaveLength(2);
+  });
+
+  it('a publish that timed out is not sent on a later link', async () => {
+    const c = makeClient({ publishTimeout: 1000 });
+    const p = c.publish('a', 1).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await p).toMatchObject({ code: 'TIMEOUT' });
+    await c.connect();
+    expect(net.current.sentOf('pub')).toEqual([]);
+  });
+});
+
+describe('positions for the HTTP transports', () => {
+  it('the transport reads the live positions of the one owner; cursorOf makes them cursor entries', async () => {
+    const c = makeClient();
+    await c.connect();
+    c.subscribe('a');
+    c.subscribe('b');
+    const positions = net.current.ctx.positions!;
+    const idOf = (ch: string) => net.current.sentOf('sub').filter((f) => f.ch === ch).pop()!.id;
+    expect(cursorOf(positions())).toEqual([
+      { id: idOf('a'), ch: 'a' },
+      { id: idOf('b'), ch: 'b' },
+    ]);
+    confirm('a', { e: 'ep', o: 4 }, msg('a', 5));
+    expect(cursorOf(positions())).toEqual([
+      { id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 }, q: true },
+      { id: idOf('b'), ch: 'b' },
+    ]);
+    net.current.drop();
+    expect(cursorOf(positions())[0]).toEqual({ id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 } });
   });
 });

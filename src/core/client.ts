@@ -1,12 +1,12 @@
 // The core client: connection state machine, fallback ladder, subscriptions with offset-based
 // recovery and the publish queue. Runtime-free: transports and their runtime arrive from the entry
 // point (src/browser, src/node).
-import { Emitter } from './emitter.js';
+import { Emitter, type Listenable } from './emitter.js';
 import type { CloseInfo, Runtime, TransportFactory, TransportName } from './transport.js';
 import { backoffDelay, defaultReconnect } from './backoff.js';
 import { Channels, type AnySub } from './channels.js';
 import type { Code } from './codes.js';
-import { AnywireError } from './errors.js';
+import { AnywireError, errorMessage, type TransportFailure } from './errors.js';
 import { openLink, type Link } from './handshake.js';
 import {
   asBytes,
@@ -15,19 +15,55 @@ import {
   type ErrorFrame,
   type ServerFrame,
 } from './frames.js';
-import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ClientOptions, type PublishOptions, type ResolvedOptions, type SubscribeOptions } from './options.js';
+import { check } from './schema.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import { Publisher } from './publisher.js';
+import { refreshTimer } from './token-refresh.js';
+import type { ClientState } from './state.js';
+import { Sub, type MessageHandler, type Subscription } from './subscription.js';
 import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
 import { newClientId, requestPresence } from './presence.js';
-import { Publisher } from './publisher.js';
-import { canTransition, type ClientState } from './state.js';
-import { Subscription, type MessageHandler, type SubscribeOptions } from './subscription.js';
-import { utf8Length } from './utf8.js';
 
 export interface ClientEvents {
   state: (ctx: { state: ClientState; previous: ClientState; reason?: string | undefined }) => void;
   transport: (ctx: { transport: TransportName | null; previous: TransportName | null }) => void;
   /** Diagnostics; the client never throws out of an event. */
   error: (err: AnywireError) => void;
+}
+
+/** The client `createClient` returns. */
+export interface Client extends Listenable<ClientEvents> {
+  /** 'disconnected' | 'connecting' | 'connected' | 'reconnecting'. */
+  readonly state: ClientState;
+  /** The transport of the current connection, or null. */
+  readonly transport: TransportName | null;
+  /** Resolves when connected; rejects with AnywireError (TRANSPORTS_EXHAUSTED lists every rung's failure). */
+  connect(): Promise<void>;
+  /** Closes: no reconnect; pending publishes and `ready`s reject with CLOSED; no timer is left. */
+  close(): void;
+  /**
+   * Subscribes to a channel; the handler gets each message once, in offset order. With a `schema`,
+   * every message is checked and the handler receives (and is typed by) the schema's output.
+   */
+  subscribe<S extends StandardSchemaV1>(
+    channel: string,
+    handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
+    options: SubscribeOptions<S> & { schema: S },
+  ): Subscription<StandardSchemaV1.InferOutput<S>>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
+  /**
+   * Resolves with the message's offset on the server's ack; queued while disconnected. With a
+   * `schema`, the data is checked (and typed by the schema's input) before it leaves.
+   */
+  publish<S extends StandardSchemaV1>(channel: string, data: StandardSchemaV1.InferInput<S>, options: PublishOptions<S> & { schema: S }): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
+  /**
+   * A page of a channel's history, newest last: `{ messages: [{ data, offset }], epoch, latest }`
+   * (needs `subscribe` permission). Waits for a link while disconnected; rejects with TIMEOUT
+   * after `publishTimeout`.
+   */
+  history<T = unknown>(channel: string, options?: HistoryOptions): Promise<HistoryPage<T>>;
 }
 
 /** What an entry point hands the core: the runtime and the transports it ships. */
@@ -50,7 +86,8 @@ export interface LifecycleHooks {
   resume(): void;
 }
 
-export class Client extends Emitter<ClientEvents> {
+/** The implementation of `Client` (internal: the public type is the interface). */
+class AnywireClient extends Emitter<ClientEvents> implements Client {
   readonly #opts: ResolvedOptions;
   readonly #env: ClientEnvironment;
   #_state: ClientState = 'disconnected';
@@ -73,6 +110,7 @@ export class Client extends Emitter<ClientEvents> {
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #probeAbort: AbortController | null = null;
   #healthTimer: ReturnType<typeof setTimeout> | undefined;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions, env: ClientEnvironment) {
     super();
@@ -89,6 +127,7 @@ export class Client extends Emitter<ClientEvents> {
         return true;
       },
       error: (err) => this.emit('error', err),
+      report: (cause, where) => this.#report(cause, where),
       retryPolicy: this.#opts.reconnect || defaultReconnect,
       clientId: newClientId(),
     });
@@ -122,6 +161,9 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#_state === 'disconnected') {
       this.#attempt = 0;
       this.#setState('connecting');
+      // A `state` listener may have closed the client, or connected it already.
+      if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+      if (this.#pass || (this.#_state as ClientState) !== 'connecting') return this.#pass ?? Promise.resolve();
     }
     return this.#runPass();
   }
@@ -133,16 +175,25 @@ export class Client extends Emitter<ClientEvents> {
     this.#unhook = undefined;
     clearTimeout(this.#retryTimer);
     this.#passAbort?.abort();
-    this.#dropLink();
+    this.#dropLink(false);
     this.#publisher.rejectAll('CLOSED', 'client closed');
-    this.#channels.suspend();
+    this.#channels.close();
+    // Every timer is gone before the app hears of it (a listener may connect() again).
+    this.#setTransport(null);
     if (this.#_state !== 'disconnected') this.#setState('disconnected', 'closed by client');
   }
 
-  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
-    const sub = new Subscription<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), options ?? {}, (ch) => requestPresence(this.#publisher, ch));
+  /** With a `schema`, the handler receives (and is typed by) the schema's output; see SubscribeOptions. */
+  subscribe<S extends StandardSchemaV1>(
+    channel: string,
+    handler: MessageHandler<StandardSchemaV1.InferOutput<S>> | undefined,
+    options: SubscribeOptions<S> & { schema: S },
+  ): Subscription<StandardSchemaV1.InferOutput<S>>;
+  subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
+  subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
+    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter, options ?? {}, (ch) => requestPresence(this.#publisher, ch));
     if (!isChannel(channel)) {
-      queueMicrotask(() => sub._failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
+      queueMicrotask(() => sub.failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
     }
     this.#channels.add(sub as AnySub);
@@ -150,8 +201,17 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /** Resolves with the message's offset on the server's ack; queued while disconnected. */
-  publish(channel: string, data: unknown): Promise<{ offset: number }> {
+  publish<S extends StandardSchemaV1>(
+    channel: string,
+    data: StandardSchemaV1.InferInput<S>,
+    options: PublishOptions<S> & { schema: S },
+  ): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<{ offset: number }> {
     if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    // Checked before it leaves; what is sent is the data as given (the server checks the same).
+    const error = options?.schema && check(options.schema, data, channel).error;
+    if (error) return Promise.reject(new AnywireError('BAD_REQUEST', error));
     if (!isChannel(channel)) {
       return Promise.reject(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`));
     }
@@ -167,7 +227,7 @@ export class Client extends Emitter<ClientEvents> {
     }
     // Counting UTF-8 bytes is needed only when the text could exceed the limit: at most 3 per char.
     const max = this.#link?.welcome.max ?? Infinity;
-    const size = bytes ? bytes.length : text!.length * 3 > max ? utf8Length(text!) : 0;
+    const size = bytes ? bytes.length : text!.length * 3 > max ? new TextEncoder().encode(text).length : 0;
     if (size > max) {
       return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
     }
@@ -188,7 +248,7 @@ export class Client extends Emitter<ClientEvents> {
   #setState(next: ClientState, reason?: string): void {
     const previous = this.#_state;
     if (previous === next) return;
-    if (!canTransition(previous, next)) throw new Error(`anywire: invalid transition ${previous} → ${next}`);
+    // Every transition made is one of state.ts's `transitions` (state.test.ts, reconnect.test.ts).
     this.#_state = next;
     this.emit('state', { state: next, previous, reason });
   }
@@ -198,6 +258,40 @@ export class Client extends Emitter<ClientEvents> {
     if (previous === next) return;
     this.#_transport = next;
     this.emit('transport', { transport: next, previous });
+  }
+
+  // ---- application code ----------------------------------------------------------------------
+
+  readonly #reporter = (cause: unknown, where: string): void => this.#report(cause, where);
+
+  protected override fault(cause: unknown, event: string): void {
+    // A throwing `error` listener is not reported to the `error` listeners again.
+    if (event === 'error') this.#platform(cause, false);
+    else this.#report(cause, `a "${event}" listener`);
+  }
+
+  /**
+   * A listener or handler of the app threw: anywire's own work is already done (or goes on), and the
+   * throw is reported as an `error` event (LISTENER_ERROR, the throw as `cause`) and to the platform.
+   */
+  #report(cause: unknown, where: string): void {
+    const heard = this.emit('error', new AnywireError('LISTENER_ERROR', `${where} threw: ${errorMessage(cause)}`, { cause }));
+    this.#platform(cause, heard);
+  }
+
+  /**
+   * The platform's report: `reportError` where there is one (browsers: the page's `error` event and
+   * the console, as for any event listener); elsewhere (Node) an asynchronous rethrow, an uncaught
+   * exception, unless an `error` listener heard it (as Node's own emitters do).
+   */
+  #platform(cause: unknown, heard: boolean): void {
+    const reportError = this.#env.runtime.reportError;
+    if (reportError) reportError(cause);
+    else if (!heard) {
+      queueMicrotask(() => {
+        throw cause;
+      });
+    }
   }
 
   // ---- connecting ----------------------------------------------------------------------------
@@ -214,6 +308,8 @@ export class Client extends Emitter<ClientEvents> {
         this.#pass = null;
         if (abort.signal.aborted || this.#closedByUser) throw err;
         this.emit('error', err);
+        // An `error` listener may have closed the client or started a new pass.
+        if (this.#closedByUser || this.#pass) throw err;
         if (err.code === 'UNAUTHORIZED' && typeof this.#opts.token !== 'function') {
           this.#setState('disconnected', err.message);
         } else {
@@ -239,18 +335,19 @@ export class Client extends Emitter<ClientEvents> {
   async #walkLadder(signal: AbortSignal, rungs?: readonly TransportName[]): Promise<Link> {
     const token = await this.#resolveToken();
     const ladder = this.#opts.transports;
-    const failures: string[] = [];
-    for (const name of rungs ?? [...ladder.slice(this.#preferred), ...ladder.slice(0, this.#preferred)]) {
+    const failures: TransportFailure[] = [];
+    for (const transport of rungs ?? [...ladder.slice(this.#preferred), ...ladder.slice(0, this.#preferred)]) {
       if (signal.aborted) throw new AnywireError('CLOSED', 'client closed');
       try {
-        return await this.#openRung(name, token, signal);
+        return await this.#openRung(transport, token, signal);
       } catch (err) {
-        const e = err as AnywireError;
-        if (e.code === 'UNAUTHORIZED' || e.code === 'CLOSED') throw e;
-        failures.push(`${name}: ${e.message}`);
+        const error = err as AnywireError;
+        if (error.code === 'UNAUTHORIZED' || error.code === 'CLOSED') throw error;
+        failures.push({ transport, error });
       }
     }
-    throw new AnywireError('TRANSPORTS_EXHAUSTED', `every transport failed (${failures.join('; ')})`);
+    const list = failures.map((f) => `${f.transport}: ${f.error.message}`).join('; ');
+    throw new AnywireError('TRANSPORTS_EXHAUSTED', `every transport failed (${list})`, { failures });
   }
 
   /** Opens one transport and completes the handshake within connectTimeout. */
@@ -262,7 +359,7 @@ export class Client extends Emitter<ClientEvents> {
       runtime: this.#env.runtime,
       token,
       pollInterval: this.#opts.pollInterval,
-      cursor: () => this.#channels.cursor(),
+      positions: () => this.#channels.positions(),
     });
     return openLink(transport, ++this.#gen, token, this.#opts.connectTimeout, signal, {
       frames: (link, frames) => {
@@ -291,13 +388,16 @@ export class Client extends Emitter<ClientEvents> {
     link.early = [];
     this.#attempt = 0;
     this.#preferred = this.#opts.transports.indexOf(link.transport.name);
-    this.#setState('connected');
-    this.#setTransport(link.transport.name);
     const frames: ClientFrame[] = [...this.#channels.resubscribe(), ...this.#publisher.frames()];
     if (frames.length) link.transport.send(frames);
-    if (early.length) this.#onFrames(link.gen, early);
     this.#startHeartbeat(link);
     this.#scheduleProbe();
+    this.#refresh(link);
+    // The app hears of it once the link is fully set up: a listener that throws, closes or
+    // unsubscribes finds a consistent client.
+    this.#setState('connected');
+    if (this.#link === link) this.#setTransport(link.transport.name);
+    if (this.#link === link && early.length) this.#onFrames(link.gen, early);
   }
 
   /** On a lower rung, try the higher ones now and then: never stay down for good. */
@@ -330,6 +430,7 @@ export class Client extends Emitter<ClientEvents> {
     clearTimeout(this.#healthTimer);
     this.#healthTimer = undefined;
     clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#refreshTimer);
     this.#heartbeatTimer = undefined;
     if (this.#link) {
       this.#link.transport.close();
@@ -345,8 +446,8 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#closedByUser) return;
     const hint = info.retryAfter ?? this.#retryHint;
     this.#retryHint = undefined;
-    // An expired or unknown HTTP session is not an outage: start a new session at once.
-    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID');
+    // An expired or unknown HTTP session, or an expired token, is not an outage: reconnect at once.
+    this.#scheduleReconnect(info.reason, hint, info.code === 'SESSION_INVALID' || info.code === 'TOKEN_EXPIRED');
   }
 
   #scheduleReconnect(reason: string, retryAfter?: number, immediate = false): void {
@@ -355,13 +456,14 @@ export class Client extends Emitter<ClientEvents> {
     if (this.#attempt >= policy.maxAttempts) {
       return this.#setState('disconnected', `gave up after ${this.#attempt} attempts: ${reason}`);
     }
-    this.#setState('reconnecting', reason);
     const delay = immediate && this.#attempt === 0 ? 0 : Math.max(retryAfter ?? 0, backoffDelay(policy, this.#attempt));
     this.#attempt++;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
       if (!this.#pass && !this.#closedByUser) this.#runPass().catch(() => {});
     }, delay);
+    // After the timer: a `state` listener that calls close() clears it.
+    this.#setState('reconnecting', reason);
   }
 
   /** While waiting to reconnect: try at once (the network is back, the page is visible again). */
@@ -385,13 +487,18 @@ export class Client extends Emitter<ClientEvents> {
     }, Math.min(5000, link.welcome.hb));
   }
 
+  /**
+   * The watchdog, sized per transport: silence for two heartbeat intervals means the link is dead,
+   * whatever the socket says. Short polling hears the server only when it asks, once every
+   * `pollInterval`, so its allowance adds one `pollInterval`.
+   */
   #startHeartbeat(link: Link): void {
     const hb = link.welcome.hb;
+    const limit = 2 * hb + 1000 + (link.transport.name === 'polling' ? this.#opts.pollInterval : 0);
     this.#heartbeatTimer = setInterval(() => {
-      // Silence for two heartbeat intervals means the link is dead, whatever the socket says.
-      if (Date.now() - link.lastSeen > 2 * hb + 1000) {
+      if (Date.now() - link.lastSeen > limit) {
         link.transport.close();
-        this.#onLinkClose(link.gen, { reason: `no heartbeat for ${2 * hb} ms` });
+        this.#onLinkClose(link.gen, { reason: `no heartbeat for ${limit} ms` });
       }
     }, Math.max(250, Math.floor(hb / 2)));
   }
@@ -404,6 +511,8 @@ export class Client extends Emitter<ClientEvents> {
     link.lastSeen = Date.now();
     link.received++;
     for (const f of frames) {
+      // A handler or listener may have closed the client: the rest of the batch is not for it.
+      if (this.#link !== link) return;
       switch (f.t) {
         case 'msg':
           this.#channels.deliver(f);
@@ -422,10 +531,31 @@ export class Client extends Emitter<ClientEvents> {
         case 'ping':
           link.transport.send([{ t: 'pong' }]);
           break;
+        case 'authd':
+          if (f.code) this.emit('error', new AnywireError(f.code as Code, f.msg!));
+          else link.welcome.exp = f.exp;
+          this.#refresh(link, !!f.code);
+          break;
         default:
           break;
       }
     }
+  }
+
+  /** Schedules the in-band token refresh of `link` ahead of its `exp` (token-refresh.ts). */
+  #refresh(link: Link, retry?: boolean): void {
+    clearTimeout(this.#refreshTimer);
+    if (typeof this.#opts.token != 'function') return;
+    this.#refreshTimer = refreshTimer(link.welcome.exp, () =>
+      this.#resolveToken().then(
+        (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),
+        (err: AnywireError) => {
+          this.emit('error', err);
+          if (this.#link === link) this.#refresh(link, true);
+        },
+      ),
+      retry,
+    );
   }
 
 
@@ -441,5 +571,5 @@ export class Client extends Emitter<ClientEvents> {
 
 /** Creates a client; the entry points (browser, Node) supply the environment. */
 export function createCoreClient(options: ClientOptions, env: ClientEnvironment): Client {
-  return new Client(options, env);
+  return new AnywireClient(options, env);
 }

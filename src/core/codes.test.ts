@@ -19,6 +19,8 @@ describe('codes', () => {
       SESSION_INVALID: true,
       SLOW_CONSUMER: true,
       DISCONNECTED: true,
+      TOKEN_EXPIRED: true,
+      LISTENER_ERROR: true,
       LIMIT_EXCEEDED: true,
     };
     expect(Object.keys(codes).sort()).toEqual(Object.keys(expected).sort());

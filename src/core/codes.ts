@@ -29,15 +29,25 @@ export interface Codes {
   readonly SESSION_INVALID: 'SESSION_INVALID';
   /** The client read too slowly; the server dropped it and it resumes from history. */
   readonly SLOW_CONSUMER: 'SLOW_CONSUMER';
+  /**
+   * The identity's `exp` passed without a valid new token handed over on the connection: the server
+   * ended it. A client with a `token` function reconnects at once, calling it.
+   */
+  readonly TOKEN_EXPIRED: 'TOKEN_EXPIRED';
   /** The connection was lost before an answer arrived. */
   readonly DISCONNECTED: 'DISCONNECTED';
+  /**
+   * A listener or handler of the application threw (the throw is the `cause`). Reported on the
+   * client's `error` event; anywire itself goes on (docs/browser.md, "Errors in your code").
+   */
+  readonly LISTENER_ERROR: 'LISTENER_ERROR';
   /** A server bound was reached (`maxSubscriptions` per session, `maxSessions` per server); not retried. */
   readonly LIMIT_EXCEEDED: 'LIMIT_EXCEEDED';
 }
 
 /** Built from one string: a literal object would carry every name twice in the browser bundle. */
 export const codes = /* @__PURE__ */ Object.fromEntries(
-  'UNAUTHORIZED FORBIDDEN PAYLOAD_TOO_LARGE BAD_REQUEST RATE_LIMITED TIMEOUT CLOSED TRANSPORTS_EXHAUSTED PROTOCOL_ERROR SERVER_SHUTTING_DOWN BROKER_UNAVAILABLE SESSION_INVALID SLOW_CONSUMER DISCONNECTED LIMIT_EXCEEDED'.split(' ').map((c) => [c, c]),
+  'UNAUTHORIZED FORBIDDEN PAYLOAD_TOO_LARGE BAD_REQUEST RATE_LIMITED TIMEOUT CLOSED TRANSPORTS_EXHAUSTED PROTOCOL_ERROR SERVER_SHUTTING_DOWN BROKER_UNAVAILABLE SESSION_INVALID SLOW_CONSUMER DISCONNECTED TOKEN_EXPIRED LISTENER_ERROR LIMIT_EXCEEDED'.split(' ').map((c) => [c, c]),
 ) as unknown as Codes;
 
 export type Code = Codes[keyof Codes];

@@ -7,7 +7,7 @@ import { serverFrame as check } from './frames.js';
 import { serverFrame as schema } from './schemas.js';
 
 const valid: Record<string, Record<string, unknown>> = {
-  welcome: { t: 'welcome', v: 2, sid: 's', hb: 25000, max: 65536 },
+  welcome: { t: 'welcome', v: 2, sid: 's', hb: 25000, max: 65536, exp: 1_900_000_000 },
   subd: { t: 'subd', id: 1, ch: 'chat', e: 'ep', o: 0, r: false, gap: 'history-lost' },
   msg: { t: 'msg', ch: 'a.b', o: 1, d: { x: 1 }, b: new Uint8Array([1]) },
   ack: { t: 'ack', id: 'p-1', o: 3 },
@@ -17,6 +17,7 @@ const valid: Record<string, Record<string, unknown>> = {
   err: { t: 'err', code: 'FORBIDDEN', msg: 'no', id: 7, ch: 'c', retry: 100 },
   ping: { t: 'ping' },
   pong: { t: 'pong' },
+  authd: { t: 'authd', exp: 1_900_000_000, sid: 's2', code: 'UNAUTHORIZED', msg: 'no' },
 };
 
 function agree(v: unknown): void {

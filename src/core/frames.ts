@@ -167,6 +167,12 @@ export class PublishText {
   }
 }
 
+/**
+ * Publish frames whose promise already rejected with TIMEOUT: a transport that still holds one in
+ * its outbox drops it instead of sending it (the app was told it failed).
+ */
+export const expired = new WeakSet<object>();
+
 /** JSON text of a frame without binary data. */
 export function frameText(frame: object): string {
   return frame instanceof PublishText ? frame.json : JSON.stringify(frame);

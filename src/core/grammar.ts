@@ -66,7 +66,21 @@ export interface PingFrame {
 export interface PongFrame {
   t: 'pong';
 }
-export type ClientFrame = ConnectFrame | SubscribeFrame | UnsubscribeFrame | PublishFrame | HistoryFrame | PresenceFrame | PingFrame | PongFrame;
+/** A fresh token for the open connection (token refresh; answered by `authd`). */
+export interface AuthFrame {
+  t: 'auth';
+  token: string;
+}
+export type ClientFrame =
+  | ConnectFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PublishFrame
+  | HistoryFrame
+  | PresenceFrame
+  | PingFrame
+  | PongFrame
+  | AuthFrame;
 
 export interface WelcomeFrame {
   t: 'welcome';
@@ -77,6 +91,8 @@ export interface WelcomeFrame {
   hb: number;
   /** maxPayload in bytes. */
   max: number;
+  /** The identity's expiry (seconds since the epoch) when it has one: refresh the token before it. */
+  exp?: number | undefined;
 }
 export interface SubscribedFrame {
   t: 'subd';
@@ -128,6 +144,18 @@ export interface ErrorFrame {
   /** Hint in ms before retrying (rate limits, shutdown). */
   retry?: number | undefined;
 }
+/**
+ * The answer to `auth`: accepted (`exp`: the new expiry, seconds, when there is one; `sid`: the
+ * session id to use from now on, HTTP transports) or refused (`code` and `msg`; the connection
+ * stays valid until the old expiry).
+ */
+export interface AuthedFrame {
+  t: 'authd';
+  exp?: number | undefined;
+  sid?: string | undefined;
+  code?: string | undefined;
+  msg?: string | undefined;
+}
 export type ServerFrame =
   | WelcomeFrame
   | SubscribedFrame
@@ -137,7 +165,8 @@ export type ServerFrame =
   | AckFrame
   | ErrorFrame
   | PingFrame
-  | PongFrame;
+  | PongFrame
+  | AuthedFrame;
 
 // ---- field rules -------------------------------------------------------------------------------
 
@@ -187,7 +216,8 @@ const rule = /* @__NO_SIDE_EFFECTS__ */ <M extends object>(check: Check, meta: M
 const int = /* @__NO_SIDE_EFFECTS__ */ (min: number) => rule((v) => isInt(v, min), { k: 'int', min } as const);
 const str = /* @__NO_SIDE_EFFECTS__ */ (min: 0 | 1, max: number) => rule((v) => isText(v, min, max), { k: 'str', min, max } as const);
 const lit = /* @__NO_SIDE_EFFECTS__ */ (v: string | number | boolean) => rule((x) => x === v, { k: 'lit', v } as const);
-const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } => rule((v) => v === undefined || f(v), { ...f, o: true as const });
+const opt = /* @__NO_SIDE_EFFECTS__ */ <F extends Field>(f: F): F & { o: true } =>
+  rule((v) => v === undefined || f(v), { ...f, o: true as const });
 const ch = rule((v) => isChannel(v), { k: 'ch' } as const);
 const offset = int(0);
 const id = str(1, MAX_ID);
@@ -195,8 +225,10 @@ const subId = int(0);
 const bool = rule((v) => typeof v === 'boolean', { k: 'bool' } as const);
 const oneOf = /* @__NO_SIDE_EFFECTS__ */ (of: readonly string[]) => rule((v) => of.includes(v as string), { k: 'enum', of } as const);
 const or = /* @__NO_SIDE_EFFECTS__ */ (...of: Field[]) => rule((v) => of.some((f) => f(v)), { k: 'or', of } as const);
-const obj = /* @__NO_SIDE_EFFECTS__ */ (shape: Readonly<Record<string, Field>>) =>
-  rule((v) => isRecord(v) && failing(shape, v) === undefined, { k: 'obj', shape } as const);
+const obj = /* @__NO_SIDE_EFFECTS__ */ (shape: Readonly<Record<string, Field>>) => {
+  const w = walk(shape);
+  return rule((v) => isRecord(v) && failing(w, v) === undefined, { k: 'obj', shape } as const);
+};
 const list = /* @__NO_SIDE_EFFECTS__ */ (of: Field) => rule((v) => Array.isArray(v) && v.every((x) => of(x)), { k: 'list', of } as const);
 const d = opt(rule((v) => v !== undefined, { k: 'json' } as const));
 const text = str(0, Infinity);
@@ -212,11 +244,12 @@ export const clientFrames: Grammar<ClientFrame> = {
   pres: { id, ch },
   ping: {},
   pong: {},
+  auth: { token: str(0, MAX_TOKEN) },
 };
 
 /** Server → client. */
 export const serverFrames: Grammar<ServerFrame> = {
-  welcome: { v: lit(PROTOCOL_VERSION), sid: str(1, MAX_SID), hb: int(1), max: int(1) },
+  welcome: { v: lit(PROTOCOL_VERSION), sid: str(1, MAX_SID), hb: int(1), max: int(1), exp: opt(int(0)) },
   subd: { id: subId, ch, e: id, o: offset, r: bool, gap: opt(oneOf(['history-trimmed', 'history-lost'])) },
   msg: { ch, o: int(1), d, b, p: opt(oneOf(['join', 'leave'])) },
   histd: { id, e: id, o: offset, m: list(obj({ o: int(1), d, b: opt(text) })) },
@@ -225,13 +258,20 @@ export const serverFrames: Grammar<ServerFrame> = {
   err: { code: str(1, MAX_CODE), msg: str(0, Infinity), id: opt(or(id, subId)), ch: opt(ch), retry: opt(int(0)) },
   ping: {},
   pong: {},
+  authd: { exp: opt(int(0)), sid: opt(str(1, MAX_SID)), code: opt(str(1, MAX_CODE)), msg: opt(str(0, Infinity)) },
 };
 
 // ---- the check -----------------------------------------------------------------------------------
 
+/** A shape as the check walks it: keys and rules side by side (an array walk, not a for-in per frame). */
+type Walk = [keys: string[], rules: Field[]];
+function walk(shape: Readonly<Record<string, Field>>): Walk {
+  return [Object.keys(shape), Object.values(shape)];
+}
+
 /** The first field of `v` that breaks its rule. */
-function failing(shape: Readonly<Record<string, Field>>, v: Record<string, unknown>): string | undefined {
-  for (const k in shape) if (!shape[k]!(v[k])) return k;
+function failing([keys, rules]: Walk, v: Record<string, unknown>): string | undefined {
+  for (let i = 0; i < keys.length; i++) if (!rules[i]!(v[keys[i]!])) return keys[i];
   return undefined;
 }
 
@@ -241,11 +281,13 @@ function failing(shape: Readonly<Record<string, Field>>, v: Record<string, unkno
  */
 export const frameCheck =
   /* @__NO_SIDE_EFFECTS__ */
-  (grammar: Readonly<Record<string, Readonly<Record<string, Field>>>>) =>
-  (v: unknown): string | undefined => {
-    const t = isRecord(v) ? v.t : undefined;
-    const shape = typeof t === 'string' && Object.hasOwn(grammar, t) ? grammar[t] : undefined;
-    if (!shape) return 'unknown frame type';
-    const bad = failing(shape, v as Record<string, unknown>);
-    return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
+  (grammar: Readonly<Record<string, Readonly<Record<string, Field>>>>) => {
+    const shapes = new Map(Object.entries(grammar).map(([t, shape]) => [t, walk(shape)]));
+    return (v: unknown): string | undefined => {
+      const t = isRecord(v) ? v.t : undefined;
+      const shape = shapes.get(t as string);
+      if (!shape) return 'unknown frame type';
+      const bad = failing(shape, v as Record<string, unknown>);
+      return bad === undefined ? undefined : `invalid "${bad}" in "${t as string}"`;
+    };
   };

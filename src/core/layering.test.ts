@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 const dir = import.meta.dirname;
 const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
-const importsOf = (file: string) => [...readFileSync(join(dir, file), 'utf8').matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]!);
+const importsOf = (file: string) =>
+  [...readFileSync(join(dir, file), 'utf8').matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]!);
 
 describe('src/core layering', () => {
   it.each(sources)('%s imports only core modules', (file) => {

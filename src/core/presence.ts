@@ -4,7 +4,7 @@
 // server continues the same presence connection instead of making a new one.
 import type { PresenceAnswerFrame, SubscribeFrame } from './frames.js';
 import type { Publisher } from './publisher.js';
-import type { Subscription } from './subscription.js';
+import type { Sub } from './subscription.js';
 
 /** Who is present on a channel. */
 export interface PresenceMember {
@@ -22,7 +22,7 @@ export interface PresenceMember {
 export const newClientId = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any data type
-type Subs = Iterable<Subscription<any>>;
+type Subs = Iterable<Sub<any>>;
 
 /**
  * Adds the presence id, the data of the channel's first subscription that has some and, on a

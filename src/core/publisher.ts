@@ -1,5 +1,5 @@
 import { AnywireError } from './errors.js';
-import { PublishText, type AckFrame, type ErrorFrame, type HistoryAnswerFrame, type HistoryFrame, type PresenceAnswerFrame, type PresenceFrame, type PublishFrame } from './frames.js';
+import { PublishText, expired, type AckFrame, type ErrorFrame, type HistoryAnswerFrame, type HistoryFrame, type PresenceAnswerFrame, type PresenceFrame, type PublishFrame } from './frames.js';
 
 /** A read-only request (a history page, a presence list), waiting like a publish for its one answer. */
 export type RequestFrame = HistoryFrame | PresenceFrame;
@@ -38,7 +38,8 @@ export class Publisher {
 
   /**
    * `send` puts a frame on the current link and returns false when there is none; then the
-   * publish waits for the next link, up to `maxQueued` of them.
+   * publish waits for the next link. At most `maxQueued` publishes wait for their ack, queued or in
+   * flight: the outbox of every transport is bounded by it.
    */
   constructor(
     readonly timeout: number,
@@ -51,6 +52,9 @@ export class Publisher {
    * frame, so it is stringified once); `bytes` a binary payload instead.
    */
   add(channel: string, data: unknown, text: string | undefined, bytes: Uint8Array | undefined): Promise<{ offset: number }> {
+    if (this.#pending.size >= this.maxQueued) {
+      return Promise.reject(new AnywireError('RATE_LIMITED', `too many publishes waiting for their ack (${this.maxQueued})`));
+    }
     const id = this.#nonce + ++this.#seq;
     return this.#add(bytes ? { t: 'pub', id, ch: channel, b: bytes } : new PublishText(id, channel, data, text!));
   }
@@ -69,10 +73,7 @@ export class Publisher {
     const promise = new Promise<R>((resolve, reject) => {
       this.#pending.set(id, { frame, resolve, reject, deadline: Date.now() + this.timeout });
     });
-    if (!this.send(frame) && this.#pending.size > this.maxQueued) {
-      this.#pending.delete(id);
-      return Promise.reject(new AnywireError('RATE_LIMITED', `publish queue is full (${this.maxQueued} waiting)`));
-    }
+    this.send(frame);
     this.#timer ??= this.#arm();
     return promise;
   }
@@ -88,6 +89,8 @@ export class Publisher {
     for (const [id, p] of this.#pending) {
       if (p.deadline > now) break;
       this.#pending.delete(id);
+      // Not sent after its promise gave up: a transport skips it if it still holds it.
+      expired.add(p.frame);
       p.reject(new AnywireError('TIMEOUT', `${p.frame.t === 'pub' ? 'publish to' : 'request on'} "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
     }
     this.#timer = this.#arm();

@@ -105,4 +105,3 @@ export const ackFrame = frameSchema<AckFrame>(serverFrames, 'ack');
 export const errorFrame = frameSchema<ErrorFrame>(serverFrames, 'err');
 export const serverFrame = union<ServerFrame>(serverFrames);
 export const gapReason = fieldSchema(serverFrames.subd.gap);
-

@@ -11,6 +11,11 @@ export interface Runtime {
   WebSocket?: WebSocketConstructor | undefined;
   /** A WHATWG fetch. */
   fetch?: typeof fetch | undefined;
+  /**
+   * The platform's report of an application error (the browser's `reportError`); without it, a
+   * throw of app code nobody hears on the `error` event is rethrown asynchronously.
+   */
+  reportError?: ((error: unknown) => void) | undefined;
 }
 
 export interface WebSocketLike {
@@ -51,11 +56,24 @@ export interface TransportContext {
   /** The client's `pollInterval` (short polling's ms between requests). */
   pollInterval?: number | undefined;
   /**
-   * The core's position in every subscribed channel, read at call time: what the HTTP transports
-   * send with every downstream request. The core (`Channels`) is the only owner of positions; it
-   * always supplies this (optional only for transports built by hand in tests).
+   * The core's position in every subscribed channel, read at call time (live, not a copy): what the
+   * HTTP transports send with every downstream request (`cursorOf` turns it into cursor entries).
+   * The core (`Channels`) is the only owner of positions; it always supplies this (optional only for
+   * transports built by hand in tests).
    */
-  cursor?: (() => CursorEntry[]) | undefined;
+  positions?: (() => Iterable<ChannelPosition>) | undefined;
+}
+
+/** One channel's subscription and position, as the core holds it (read-only for transports). */
+export interface ChannelPosition {
+  readonly name: string;
+  /** Id of the `sub` frame in flight or confirmed on the current link. */
+  readonly subId: number;
+  readonly epoch?: string | undefined;
+  /** Last offset delivered to the app. */
+  readonly offset?: number | undefined;
+  /** The server confirmed `subId`. */
+  readonly confirmed: boolean;
 }
 
 /** One subscription as the server sees it on every HTTP request; `q` marks one already confirmed. */
@@ -64,6 +82,18 @@ export interface CursorEntry {
   ch: string;
   since?: Since;
   q?: true;
+}
+
+/** The cursor entries of the core's positions (for the HTTP transports; WebSocket never needs it). */
+export function cursorOf(positions: Iterable<ChannelPosition>): CursorEntry[] {
+  const out: CursorEntry[] = [];
+  for (const p of positions) {
+    const e: CursorEntry = { id: p.subId, ch: p.name };
+    if (p.epoch !== undefined && p.offset !== undefined) e.since = { e: p.epoch, o: p.offset };
+    if (p.confirmed) e.q = true;
+    out.push(e);
+  }
+  return out;
 }
 
 export interface Transport {
@@ -82,8 +112,12 @@ export interface Transport {
   close(): void;
 }
 
-/** A transport factory, passed to `createClient` by the entry point (tree-shakeable). */
+/**
+ * A transport factory, passed to `createClient` by the entry point (tree-shakeable). Opaque in the
+ * published types: apps pass the ones `anywire/transports/*` export, they do not write their own.
+ */
 export interface TransportFactory {
   readonly name: TransportName;
+  /** @internal */
   create(context: TransportContext): Transport;
 }

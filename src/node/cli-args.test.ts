@@ -13,7 +13,7 @@ describe('parseCli', () => {
   it('serve with defaults', () => {
     expect(parseCli(['serve'])).toEqual({
       kind: 'serve',
-      values: { port: '8080', host: '127.0.0.1', expose: false, path: '/anywire', redis: undefined, help: false },
+      values: { port: '8080', host: '127.0.0.1', expose: false, path: '/anywire', redis: undefined, metrics: false, help: false },
     });
   });
 

@@ -52,6 +52,7 @@ export const serveFlags = {
     description: 'Redis broker (redis:// or rediss://), to run several servers as one; needs ANYWIRE_SECRET',
     check: (v) => (/^rediss?:\/\/\S+$/.test(v) ? undefined : 'must be a redis:// or rediss:// URL'),
   },
+  metrics: { type: 'boolean', description: 'serve Prometheus metrics at <path>/metrics (see docs/operations.md)' },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies Record<string, FlagSpec>;
 

@@ -46,7 +46,8 @@ async function main(argv: string[]): Promise<void> {
     fail(`--host ${values.host} lets other machines reach the demo; add --expose if that is meant (see docs/security.md)`, USAGE_ERROR);
   }
 
-  const options: ServerOptions = { path: values.path };
+  // --metrics: Prometheus text at <path>/metrics (<path>/health is always there).
+  const options: ServerOptions = { path: values.path, metrics: values.metrics };
   let broker: ServerOptions['broker'];
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;

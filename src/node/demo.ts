@@ -187,6 +187,10 @@ const script = String.raw`
   function hex(n) { var b = new Uint8Array(n); crypto.getRandomValues(b); return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join(''); }
   var hexId = hex(6);
   var TOKEN = hexId + '.' + hex(16);
+  // #share: this browser's tabs are one person on one shared connection (shareConnection), so they
+  // need one identity: kept in localStorage.
+  var SHARE = /(^#|&)share\b/.test(location.hash);
+  if (SHARE) try { TOKEN = localStorage.getItem('anywire-demo-token') || TOKEN; localStorage.setItem('anywire-demo-token', TOKEN); hexId = TOKEN.split('.')[0]; } catch (e) {}
   var me = { id: 'u' + hexId, name: '' };
   var SAY = 'demo.say.' + me.id;
   try { me.name = localStorage.getItem('anywire-demo-name') || ''; } catch (e) {}
@@ -355,7 +359,7 @@ const script = String.raw`
       renderStats();
       return;
     }
-    if (from.id === me.id) return; // sent before a reload of this page's client
+    if (from.id === me.id && !SHARE) return; // sent before a reload of this page's client
     var v = message({ from: from, text: data.text }, false);
     v.meta.textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     var cur = client.transport; if (stats[cur]) stats[cur].msgs++;
@@ -363,7 +367,7 @@ const script = String.raw`
 
   function start() {
     if (client) { client.close(); client = null; }
-    var options = { url: URL_, token: TOKEN };
+    var options = { url: URL_, token: TOKEN, shareConnection: SHARE };
     if (choice !== 'auto') options.transports = [choice];
     client = counted(function (url) {
       var k = byPath(url);
@@ -487,6 +491,22 @@ const script = String.raw`
     links.appendChild(a);
   });
 
+  // Tabs sharing this connection: the share-mode tabs of this browser say hello to each other.
+  var tabs = {}, tabId = hex(4), bc = SHARE && typeof BroadcastChannel === 'function' ? new BroadcastChannel('anywire-demo-tabs') : null;
+  function renderTabs() {
+    var n = 1, t = Date.now();
+    for (var k in tabs) { if (t - tabs[k] < 3000) n++; else delete tabs[k]; }
+    $('tabs').textContent = SHARE ? n + (n === 1 ? ' tab' : ' tabs') + ' sharing this connection (one connection on the server for all)' : '';
+  }
+  if (bc) {
+    bc.onmessage = function (ev) { tabs[ev.data] = Date.now(); renderTabs(); };
+    setInterval(function () { bc.postMessage(tabId); renderTabs(); }, 1000);
+    bc.postMessage(tabId);
+  }
+  $('share').href = location.pathname + (SHARE ? '' : '#share');
+  $('share').textContent = SHARE ? 'stop sharing' : 'share one connection across tabs';
+  renderTabs();
+
   renderPicker();
   renderStats();
   renderPeople();
@@ -534,6 +554,7 @@ export function demoPage(path: string): string {
       </div>
       <p id="hint" class="hint"></p>
       <p class="links">Open a window on: <span id="links"></span></p>
+      <p class="links"><span id="tabs"></span> <a id="share" target="_blank" rel="noopener"></a></p>
     </section>
     <section class="card">
       <h2>Compare <button id="measure" type="button" class="ghost">Measure all four</button></h2>

@@ -12,7 +12,8 @@ export type AnywireClient = Pick<Client, 'state' | 'transport' | 'on' | 'off' | 
 export type SubscribeOptions = Parameters<Client['subscribe']> extends [unknown, unknown?, (infer O)?, ...unknown[]]
   ? unknown extends O
     ? Record<string, unknown>
-    : NonNullable<O>
+    : // Options a newer client takes (e.g. presence's `rewind`) pass through to it.
+      NonNullable<O> & Record<string, unknown>
   : Record<string, unknown>;
 
 /** A member of a channel's presence (the contract's `PresenceMember`). */

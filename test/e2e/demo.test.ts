@@ -122,4 +122,19 @@ describe('demo page of anywire serve', () => {
     const unexpected = [...a.errors, ...b.errors].filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource|network/i.test(e));
     expect(unexpected).toEqual([]);
   });
+
+  it('#share: the tabs of one browser share one connection and say so', async () => {
+    const { url } = await serve();
+    const context = await browser.newContext();
+    onCleanup(() => context.close());
+    const a = await open(context, `${url}/#share`);
+    const b = await open(context, `${url}/#share`);
+    for (const p of [a.page, b.page]) await p.waitForFunction(() => /^2 tabs sharing this connection/.test(document.getElementById('tabs')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    // One of the two holds the connection; the other's client is connected through it.
+    expect(await b.page.evaluate(() => (window as unknown as { demo: { client: { state: string; transport: string } } }).demo.client.transport)).toBe('websocket');
+    await send(a.page, 'from the first tab');
+    await arrived(b.page, 'from the first tab');
+    await a.page.screenshot({ path: artifactPath('demo-share.png') });
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
 });

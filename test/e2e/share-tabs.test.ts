@@ -3,7 +3,11 @@
 // server on port 0. The server's `connection` and `disconnect` events count the connections.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AnywireServer } from '../../src/node/server/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createServer, type AnywireServer } from '../../src/node/server/index.js';
 import { onCleanup } from '../helpers/server.js';
 import { launchChromium, watchErrors } from './chromium.js';
 import { startPageServer } from './page-server.js';
@@ -77,8 +81,9 @@ describe('shareConnection across tabs', () => {
     expect(conns.live()).toBe(1);
 
     // Each tab publishes; every publish is acked with its offset.
+    // (What JSON carries, not what structured cloning would: a toJSON, a function left out.)
     const acks = await Promise.all(
-      [a, b, c].map(({ page }, i) => page.evaluate((i) => (window as W).client.publish('all', { from: i }), i)),
+      [a, b, c].map(({ page }, i) => page.evaluate((i) => (window as W).client.publish('all', { from: i, skip: () => 1, toJSON: () => ({ from: i }) }), i)),
     );
     expect(acks.map((x) => x.offset).sort()).toEqual([1, 2, 3]);
     await server.publish('only-a', 'for a');
@@ -176,6 +181,100 @@ describe('shareConnection across tabs', () => {
     await vi.waitFor(async () => expect(await got(b.page, 'feed')).toEqual(all), { timeout: 20_000 });
     await vi.waitFor(() => expect(conns.live()).toBe(1), { timeout: 20_000 });
     console.log(`takeover: new connection ${takeover} ms after the leader tab hung`);
+  });
+
+  it.each(['sse', 'long-polling', 'polling'] as const)('on %s: two tabs share, the leader closes, nothing lost or twice', async (transport) => {
+    const { server, origin } = await startPageServer();
+    const conns = countConnections(server);
+    const context = await newContext();
+    const opts = { shareConnection: true, transports: [transport], pollInterval: 50 };
+    const leader = await openTab(context, origin, ['feed'], opts);
+    const b = await openTab(context, origin, ['feed'], opts);
+    expect(conns.live()).toBe(1);
+    expect(await b.page.evaluate(() => (window as W).client.transport)).toBe(transport);
+    for (let i = 1; i <= 60; i++) {
+      await server.publish('feed', { i });
+      if (i === 20) void leader.page.close();
+    }
+    const all = Array.from({ length: 60 }, (_, i) => [i + 1, { i: i + 1 }]);
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).length).toBeGreaterThanOrEqual(60), { timeout: 30_000 });
+    expect(await got(b.page, 'feed')).toEqual(all);
+    const ack = await b.page.evaluate(() => (window as W).client.publish('feed', 'after'));
+    expect(ack.offset).toBe(61);
+  });
+
+  it('two clients in one tab share too; the leader tab closing its clients hands over, nothing lost', async () => {
+    const { server, origin } = await startPageServer();
+    const conns = countConnections(server);
+    const context = await newContext();
+    const leader = await openTab(context, origin, ['feed']);
+    const b = await openTab(context, origin, ['feed']);
+    // A second client in the same tab joins the same group.
+    await leader.page.evaluate(async () => {
+      const w = window as W;
+      w.got2 = [];
+      w.client2 = w.Anywire.createClient({ url: location.origin + '/anywire', shareConnection: true });
+      await w.client2.subscribe('feed', (_d: unknown, m: { offset: number }) => w.got2.push(m.offset)).ready;
+    });
+    expect(conns.live()).toBe(1);
+    await server.publish('feed', 1);
+    await vi.waitFor(async () => expect(await leader.page.evaluate(() => (window as W).got2)).toEqual([1]));
+    // The leader's page closes both clients: another tab takes the connection over.
+    await leader.page.evaluate(() => {
+      (window as W).client.close();
+      (window as W).client2.close();
+    });
+    for (let i = 2; i <= 50; i++) await server.publish('feed', i);
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).map(([o]) => o)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1)), { timeout: 20_000 });
+    await vi.waitFor(() => expect(conns.live()).toBe(1), { timeout: 10_000 });
+    expect(conns.opened).toHaveLength(2);
+  });
+
+  it('the ESM build (dist/browser.js as a native module): its lazy chunk loads and the tabs share', async () => {
+    const server = createServer();
+    const conns = countConnections(server);
+    const dist = resolve(import.meta.dirname, '../../dist');
+    const http = createHttpServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/esm.html') {
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        return res.end(`<!doctype html><script type="module">
+          import { createClient } from '/dist/browser.js';
+          window.client = createClient({ url: location.origin + '/anywire', shareConnection: true });
+          window.got = [];
+          window.ready = window.client.subscribe('esm', (d, m) => window.got.push(m.offset)).ready;
+        </script>`);
+      }
+      const file = /^\/dist\/([\w.-]+\.js)$/.exec(path)?.[1];
+      if (file && existsSync(join(dist, file))) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        return res.end(readFileSync(join(dist, file)));
+      }
+      res.writeHead(404).end();
+    });
+    server.attach(http);
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    onCleanup(async () => {
+      await server.close();
+      http.closeAllConnections();
+      await new Promise((done) => http.close(done));
+    });
+    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const context = await newContext();
+    const pages: Page[] = [];
+    const chunks: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await context.newPage();
+      page.on('request', (r) => /\/dist\/group-/.test(r.url()) && chunks.push(r.url()));
+      await page.goto(`${origin}/esm.html`);
+      await page.waitForFunction(() => (window as W).ready);
+      await page.evaluate(() => (window as W).ready);
+      pages.push(page);
+    }
+    expect(conns.live()).toBe(1);
+    expect(chunks.length).toBeGreaterThanOrEqual(1);
+    await server.publish('esm', 'hi');
+    for (const page of pages) await vi.waitFor(async () => expect(await page.evaluate(() => (window as W).got)).toEqual([1]));
   });
 
   it('tabs without the option keep their own connections', async () => {

@@ -27,11 +27,14 @@ export const DEAD_MS = 1000;
 
 const groups = new Map<string, Group>();
 
+/** The version of the messages between tabs (messages.ts); a change makes a new group. */
+const SHARE_VERSION = 1;
+
 const randomId = () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
 /** This tab's group for the client's options, created by its first client. */
 export function joinGroup(options: ClientOptions, env: ClientEnvironment, deps: ShareDeps, platform?: SharePlatform): Group {
-  const key = groupKey(options);
+  const key = groupKey(options, deps.v);
   let g = groups.get(key);
   if (!g || g.closed) {
     g = new Group(key, options, env, deps, platform ?? { locks: navigator.locks, BroadcastChannel });
@@ -45,10 +48,12 @@ export function joinGroup(options: ClientOptions, env: ClientEnvironment, deps: 
  * token is compared by value, a token function by its source text (tabs running the same code);
  * an app whose tabs may hold different users with one function names the user in the key.
  */
-export function groupKey(options: ClientOptions): string {
+export function groupKey(options: ClientOptions, v?: number): string {
   const t = options.token;
   const token = t === undefined ? '' : typeof t === 'function' ? 'f' + String(t) : 's' + t;
-  const parts = [String(options.url).replace(/\/+$/, ''), (options.transports ?? []).join(), String(options.shareConnection), token];
+  // SHARE_VERSION: tabs running another release of this code (before and after a deploy) do not
+  // mix their messages; they form two groups until the old tabs reload.
+  const parts = [SHARE_VERSION, v, String(options.url).replace(/\/+$/, ''), (options.transports ?? []).join(), String(options.shareConnection), token];
   return 'anywire-share:' + hash(JSON.stringify(parts));
 }
 
@@ -126,8 +131,9 @@ export class Group {
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
+    // Stepping down first, while the channel is open: the other tabs hear `gone` at once.
     this.#resign();
+    this.closed = true;
     this.#unlisten();
     this.#releaseTab?.();
     for (const link of [...this.#links.values()]) link.die('closed');
@@ -149,7 +155,16 @@ export class Group {
   }
 
   #dispatch(msg: ShareMessage): void {
-    if (this.closed) return;
+    if (this.closed || !msg || typeof msg !== 'object') return;
+    try {
+      this.#route(msg);
+    } catch {
+      // A message this code cannot handle must not stop the tab's other links: it is dropped, and
+      // a client whose frames it carried times out and reconnects as after any loss.
+    }
+  }
+
+  #route(msg: ShareMessage): void {
     const hub = this.hub;
     switch (msg.k) {
       case 'lead':
@@ -329,7 +344,9 @@ class Link implements Transport {
 
   send(frames: ClientFrame[]): void {
     if (this.#done || !this.#hub) return;
-    const up = frames.filter((f) => f.t !== 'connect');
+    // A publish travels as the JSON the server would get (its data, once stringified by the core):
+    // structured cloning would drop a toJSON, or throw on a value JSON just leaves out.
+    const up = frames.filter((f) => f.t !== 'connect').map((f) => (typeof (f as { json?: unknown }).json === 'string' ? (JSON.parse((f as unknown as { json: string }).json) as ClientFrame) : f));
     // The handshake is answered here, from the welcome the hub passed on `opened`.
     if (up.length < frames.length) queueMicrotask(() => !this.#done && this.#handlers?.onFrames([this.#welcome!]));
     if (up.length) this.#group.post({ k: 'up', link: this.id, hub: this.#hub, frames: up });

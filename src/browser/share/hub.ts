@@ -13,6 +13,7 @@
 // When the server connection drops, every link closes: the tabs' clients reconnect through the
 // next connection and resume from their own offsets, exactly as after any reconnect.
 import type { CloseInfo, Transport, TransportFactory, TransportName } from '../../adapters/types.js';
+import type { ChannelPosition } from '../../core/transport.js';
 import type { Client, ClientEnvironment } from '../../core/client.js';
 import type { ClientFrame, ServerFrame, SubscribeFrame, SubscribedFrame, WelcomeFrame } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
@@ -28,6 +29,10 @@ interface Member {
   live: boolean;
   /** The last offset this link was given (or confirmed from). */
   offset: number;
+  /** The link's `sub` frame, with any fields the hub does not know (e.g. rewind, presence data). */
+  frame: SubscribeFrame;
+  /** Id of the server `sub` whose answer is this link's own (0: none). */
+  wait: number;
 }
 
 interface HubChannel {
@@ -36,6 +41,8 @@ interface HubChannel {
   /** Id of the server `sub` in flight (0: none) and what it asked from. */
   reqId: number;
   reqSince: Since;
+  /** Id of the server `sub` that the stream answers (the last confirmed). */
+  subId: number;
   /** The server stream: epoch, the offset it has reached, the highest offset seen. */
   epoch?: string | undefined;
   pos: number;
@@ -89,7 +96,12 @@ export class Hub {
     const factories: ClientEnvironment['factories'] = {};
     for (const f of Object.values(env.factories)) if (f) factories[f.name] = this.#tapped(f);
     this.client = deps.createCoreClient({ ...options, shareConnection: false, autoConnect: true }, { ...env, factories });
-    this.client.on('state', ({ state }) => (state === 'connected' ? this.#up() : this.#down()));
+    this.client.on('state', ({ state }) => {
+      if (state === 'connected') return this.#up();
+      this.#down();
+      // The first connect failed: the held opens fail with it, as their own would have.
+      for (const h of this.#held.splice(0)) this.#host.post({ k: 'refused', link: h.link, hub: host.id, ...this.#lastError });
+    });
     this.client.on('transport', ({ transport }) => transport && this.client.state === 'connected' && this.#up());
     this.client.on('error', (err) => (this.#lastError = { code: err.code, reason: err.message }));
     this.#sweep = setInterval(() => void this.#sweepLinks(), SWEEP_MS);
@@ -116,7 +128,8 @@ export class Hub {
     return {
       name: factory.name,
       create: (ctx) => {
-        const inner = factory.create(ctx);
+        // The HTTP transports carry the positions of the connection's subscriptions: the hub's.
+        const inner = factory.create({ ...ctx, positions: () => this.#positions() });
         const tap: Tap = {
           name: inner.name,
           duplex: inner.duplex,
@@ -127,7 +140,14 @@ export class Hub {
                 onFrames: (frames) => {
                   if (!tap.welcome) tap.welcome = frames.find((f): f is WelcomeFrame => f.t === 'welcome');
                   handlers.onFrames(frames);
-                  if (this.#current === tap) this.#fromServer(frames);
+                  if (this.#current !== tap) return;
+                  try {
+                    this.#fromServer(frames);
+                  } catch (err) {
+                    // A fault here must not break the connection's own processing: it is kept as
+                    // the reason given to the tabs, whose clients recover by offsets on reconnect.
+                    this.#lastError = { code: 'PROTOCOL_ERROR', reason: `shared connection: ${String(err)}` };
+                  }
                 },
                 onClose: (info: CloseInfo) => {
                   this.#closed(tap);
@@ -146,6 +166,16 @@ export class Hub {
         return tap;
       },
     };
+  }
+
+  /** The connection's position in every channel, as the core's own would say it. */
+  #positions(): ChannelPosition[] {
+    const out: ChannelPosition[] = [];
+    for (const ch of this.#channels.values()) {
+      if (ch.reqId) out.push({ name: ch.name, subId: ch.reqId, epoch: ch.reqSince?.e, offset: ch.reqSince?.o, confirmed: false });
+      else if (ch.epoch !== undefined) out.push({ name: ch.name, subId: ch.subId, epoch: ch.epoch, offset: ch.pos, confirmed: true });
+    }
+    return out;
   }
 
   #closed(tap: Tap): void {
@@ -274,34 +304,43 @@ export class Hub {
   #subscribe(link: HubLink, f: SubscribeFrame, out: ClientFrame[]): void {
     let ch = this.#channels.get(f.ch);
     if (!ch) {
-      ch = { name: f.ch, members: new Map(), reqId: 0, reqSince: undefined, pos: 0, max: 0 };
+      ch = { name: f.ch, members: new Map(), reqId: 0, reqSince: undefined, subId: 0, pos: 0, max: 0 };
       this.#channels.set(f.ch, ch);
     }
-    const m: Member = { id: f.id, since: f.since, live: false, offset: 0 };
+    const m: Member = { id: f.id, since: f.since, live: false, offset: 0, frame: f, wait: 0 };
     ch.members.set(link.id, m);
     link.channels.add(f.ch);
-    if (ch.reqId) return; // the server's answer to the request in flight settles it
-    if (ch.epoch === undefined) return this.#request(ch, f.since, out);
+    if (ch.reqId) {
+      // A request in flight: the same ask shares its answer; any other is settled when it comes.
+      if (!extra(f) && sameSince(f.since, ch.reqSince)) m.wait = ch.reqId;
+      return;
+    }
+    if (ch.epoch === undefined) return this.#request(ch, m, out);
     this.#admit(ch, link.id, m, out);
   }
 
-  /** A link joins a running stream, or needs the server to replay from where it is. */
+  /**
+   * A link joins a running stream, or needs the server to answer it: when it is behind the
+   * stream, or its `sub` asks for more than a position (a rewind, presence data).
+   */
   #admit(ch: HubChannel, link: string, m: Member, out: ClientFrame[], back?: Map<string, ServerFrame[]>): void {
     const s = m.since;
     let answer: SubscribedFrame;
+    if (extra(m.frame)) return this.#request(ch, m, out);
     if (!s) answer = { t: 'subd', id: m.id, ch: ch.name, e: ch.epoch!, o: ch.max, r: false };
     else if (s.e === ch.epoch && s.o >= ch.pos && s.o <= ch.max) answer = { t: 'subd', id: m.id, ch: ch.name, e: s.e, o: s.o, r: true };
-    else return this.#request(ch, s, out);
+    else return this.#request(ch, m, out);
     m.live = true;
     m.offset = answer.o;
     if (back) push(back, link, answer);
     else this.#host.post({ k: 'down', links: [link], hub: this.#host.id, frames: [answer] });
   }
 
-  #request(ch: HubChannel, since: Since, out: ClientFrame[]): void {
-    ch.reqId = ++this.#seq;
-    ch.reqSince = since;
-    out.push(since ? { t: 'sub', id: ch.reqId, ch: ch.name, since } : { t: 'sub', id: ch.reqId, ch: ch.name });
+  /** Subscribes on the server with the member's own frame (our id): the answer is the member's. */
+  #request(ch: HubChannel, m: Member, out: ClientFrame[]): void {
+    m.wait = ch.reqId = ++this.#seq;
+    ch.reqSince = m.since;
+    out.push({ ...m.frame, id: ch.reqId });
   }
 
   #unsubscribe(link: HubLink, name: string, out: ClientFrame[]): void {
@@ -316,10 +355,10 @@ export class Hub {
   #confirmed(ch: HubChannel, f: SubscribedFrame, back: Map<string, ServerFrame[]>, out: ClientFrame[]): void {
     const lost = ch.epoch !== undefined && ch.epoch !== f.e;
     ch.reqId = 0;
+    ch.subId = f.id;
     ch.epoch = f.e;
     ch.pos = f.o;
     ch.max = lost ? f.o : Math.max(ch.max, f.o);
-    const asked = ch.reqSince;
     for (const [link, m] of ch.members) {
       if (m.live) {
         // The history under the live links was lost: they hear it as a gap, as on their own connection.
@@ -327,8 +366,9 @@ export class Hub {
           m.offset = f.o;
           push(back, link, { ...f, id: m.id });
         }
-      } else if (sameSince(m.since, asked)) {
+      } else if (m.wait === f.id) {
         m.live = true;
+        m.wait = 0;
         m.offset = f.o;
         push(back, link, { ...f, id: m.id });
       } else if (!ch.reqId) this.#admit(ch, link, m, out, back);
@@ -434,6 +474,11 @@ function push(map: Map<string, ServerFrame[]>, link: string, f: ServerFrame): vo
   const list = map.get(link);
   if (list) list.push(f);
   else map.set(link, [f]);
+}
+
+/** A `sub` that carries more than a position. */
+function extra(f: SubscribeFrame): boolean {
+  return Object.keys(f).some((k) => k !== 't' && k !== 'id' && k !== 'ch' && k !== 'since');
 }
 
 function sameSince(a: Since, b: Since): boolean {

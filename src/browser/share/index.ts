@@ -5,6 +5,7 @@
 import type { Transport } from '../../adapters/types.js';
 import { createCoreClient, type ClientEnvironment } from '../../core/client.js';
 import { AnywireError } from '../../core/errors.js';
+import { PROTOCOL_VERSION } from '../../core/frames.js';
 import type { ClientOptions } from '../../core/options.js';
 
 /** The share module (./group.ts), however it is loaded. */
@@ -17,7 +18,7 @@ export type ShareModule = Pick<typeof import('./group.js'), 'joinGroup'>;
  */
 export function shareEnvironment(options: ClientOptions, env: ClientEnvironment, loader: () => Promise<ShareModule>): ClientEnvironment {
   if (!options.shareConnection || !globalThis.BroadcastChannel || !globalThis.navigator?.locks) return env;
-  const group = loader().then((m) => m.joinGroup(options, env, { createCoreClient, AnywireError }));
+  const group = loader().then((m) => m.joinGroup(options, env, { createCoreClient, AnywireError, v: PROTOCOL_VERSION }));
   group.catch(() => {});
   const factories: ClientEnvironment['factories'] = {};
   for (const f of Object.values(env.factories)) {

@@ -36,4 +36,6 @@ export type ShareMessage =
 export interface ShareDeps {
   createCoreClient: typeof createCoreClient;
   AnywireError: typeof AnywireError;
+  /** The wire protocol's version: tabs on another one form another group. */
+  v?: number;
 }

@@ -18,6 +18,12 @@ export class AuthCache {
     private readonly max = 50_000,
   ) {}
 
+  /** Drops a session's answers (its token was refreshed: the new identity is asked again). */
+  forget(sessionId: string): void {
+    const prefix = sessionId + '\u0000';
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   /** The hook's answer for (session, channel, action), asked at most once per ttl. */
   authorize(sessionId: string, identity: Identity, channel: string, action: 'subscribe' | 'publish'): Promise<boolean> {
     const key = sessionId + '\u0000' + action[0] + channel;

@@ -19,6 +19,7 @@ const valid: Record<string, Record<string, unknown>> = {
   pres: { t: 'pres', id: 'q2', ch: 'room' },
   ping: { t: 'ping' },
   pong: { t: 'pong' },
+  auth: { t: 'auth', token: 'fresh' },
 };
 
 /** The shared edge values, and what a client frame adds: its lengths, types and `since` shapes. */

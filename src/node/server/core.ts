@@ -9,9 +9,11 @@ import { CHANNEL_PATTERN, type PublishFrame } from '../../core/frames.js';
 import type { Broker, BrokerMessage, Payload } from './brokers/types.js';
 import { ChannelQuota } from './channel-quota.js';
 import { Hub } from './hub.js';
+import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceTracker } from './presence.js';
+import { Expiry, expiryOf } from './token-expiry.js';
 import type { Session } from './session.js';
 
 /** Ticks per heartbeat interval (see `ServerCore.slots`). */
@@ -29,6 +31,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
   /** Present when the `presence` option is on. */
   readonly presence: PresenceTracker | undefined;
+  /** Counters behind `server.stats()` and `server.metrics()` (metrics.ts). */
+  readonly metrics: Metrics;
+  /** Ends live connections whose token expired (token-expiry.ts). */
+  readonly expiry: Expiry = new Expiry(this);
   /** `maxChannelsPerMinute`, asked by sessions before a publish. */
   readonly channelQuota: ChannelQuota;
   /** Sessions with a live connection (WebSocket, SSE): pinged and checked by the heartbeat wheel. */
@@ -51,6 +57,8 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     super();
     this.hub = new Hub(broker);
     this.presence = options.presence === false ? undefined : new PresenceTracker(this);
+    this.metrics = new Metrics(2 * options.heartbeatInterval);
+    this.on('connection', (e) => this.metrics.opened[e.transport]++);
     this.channelQuota = new ChannelQuota(options.maxChannelsPerMinute);
   }
 
@@ -66,10 +74,18 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     try {
       identity = await hook({ token, request });
     } catch (cause) {
+      this.metrics.refuse('UNAUTHORIZED');
       this.emit('error', cause instanceof Error ? cause : new Error(`authenticate threw ${String(cause)}`));
       throw new AnywireError('UNAUTHORIZED', 'authentication failed');
     }
-    if (identity === null || typeof identity !== 'object') throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    if (identity === null || typeof identity !== 'object') {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'authentication failed');
+    }
+    if ((expiryOf(identity) ?? Infinity) <= Date.now()) {
+      this.metrics.refuse('UNAUTHORIZED');
+      throw new AnywireError('UNAUTHORIZED', 'the token has expired');
+    }
     return identity;
   }
 
@@ -142,7 +158,11 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     const own = data instanceof Uint8Array ? new Uint8Array(data) : data instanceof ArrayBuffer ? data.slice(0) : data;
     const payload = this.payload(own);
     if (typeof payload === 'object' && 'code' in payload) throw new AnywireError(payload.code, payload.message);
-    return this.publishPayload(channel, payload);
+    const refused = await this.options.schemas?.check(channel, own);
+    if (refused) throw new AnywireError('BAD_REQUEST', refused);
+    const r = await this.publishPayload(channel, payload);
+    this.metrics.in.server++;
+    return r;
   }
 
   encode(m: BrokerMessage): Outgoing {
@@ -155,6 +175,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
    */
   opened(session: Session, announce = true): void {
     this.live.add(session);
+    this.expiry.track(session);
     this.slots[this.nextSlot++ % wheelSlots]!.add(session);
     this.startWheel();
     if (announce) this.emit('connection', { id: session.id, identity: session.identity, transport: session.transport });
@@ -162,6 +183,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
 
   closed(session: Session, reason: string, announce = true): void {
     session.destroy();
+    this.expiry.untrack(session);
     for (const slot of this.slots) slot.delete(session);
     if (!this.live.delete(session) || !announce) return;
     this.emit('disconnect', { id: session.id, reason });
@@ -175,7 +197,10 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     this.wheel = setInterval(() => {
       const now = Date.now();
       for (const s of this.slots[this.turn++ % wheelSlots]!) {
-        if (now - s.lastSeen > 2 * hb) s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        if (now - s.lastSeen > 2 * hb) {
+          this.metrics.refuse('TIMEOUT');
+          s.sink.close('TIMEOUT', `no heartbeat for ${2 * hb} ms`);
+        }
         // Checked at heartbeat granularity; the client reconnects and is authenticated again.
         else if (now - s.openedAt > age) s.sink.close('TIMEOUT', 'the connection reached maxConnectionAge: reconnect');
         else s.sink.heartbeat();
@@ -185,6 +210,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   }
 
   stopWheel(): void {
+    this.expiry.stop();
     clearInterval(this.wheel);
     this.wheel = undefined;
   }

@@ -26,6 +26,13 @@ export class Hub {
     return this.channels.size;
   }
 
+  /** Memberships over every channel: the subscriptions served by this process (for stats). */
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const c of this.channels.values()) n += c.members.size;
+    return n;
+  }
+
   /** Resolves once the broker subscription is live; messages published after that reach `member`. */
   join(channel: string, member: HubMember): Promise<void> {
     let c = this.channels.get(channel);

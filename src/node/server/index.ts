@@ -16,5 +16,7 @@ export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
 export type { HistoryAnswer, HistoryMessage, HistoryQuery } from './history.js';
 export type { PresenceMember } from './presence.js';
+export type { ServerStats } from './metrics.js';
+export type { StandardSchemaV1 } from '../../core/standard-schema.js';
 export { AnywireError } from '../../core/errors.js';
 export { codes, type Code } from '../../core/codes.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Broker, HistoryOptions } from './brokers/types.js';
+import { SchemaTable, type ChannelSchemas } from './schemas.js';
 
 /** Whatever `authenticate` returns: the server hands it back to `authorize` and events. */
 export type Identity = unknown;
@@ -22,7 +23,10 @@ export interface ServerOptions {
    * Called on every (re)connect with the client's token. Return an identity object (e.g.
    * `{ id: 'user-1' }`); anything that is not an object (`null`, `undefined`, `false`, `0`, `''`,
    * a string) refuses with UNAUTHORIZED, and so does a throw. The client sees a fixed message; what
-   * the hook threw goes to the server's `error` event. Default: everyone is allowed, identity `null`.
+   * the hook threw goes to the server's `error` event. An identity with a numeric `exp` (seconds
+   * since the epoch, as in a JWT) is valid until then on every transport: the client refreshes its
+   * token in-band before it (this hook runs again on the new token), or the connection ends with
+   * TOKEN_EXPIRED. Default: everyone is allowed, identity `null`.
    */
   authenticate?: (ctx: { token: string | undefined; request: IncomingMessage }) => Identity | Promise<Identity>;
   /**
@@ -97,6 +101,19 @@ export interface ServerOptions {
    * move to another server within it is neither a leave nor a join. Default: 10000.
    */
   presenceGrace?: number;
+  /**
+   * Serve `GET <path>/metrics` (Prometheus text exposition of `server.metrics()`). `<path>/health`
+   * is always served. Default: false.
+   */
+  metrics?: boolean;
+  /**
+   * Typed channels: a Standard Schema (zod 4, valibot, arktype…) per channel name, or per prefix
+   * ending in '*' (the longest prefix wins; an exact name wins over any prefix). Every publish to
+   * such a channel, from clients and `server.publish()`, is checked; a failing one is refused with
+   * BAD_REQUEST naming the failing paths, and nothing is stored. Default: none.
+   * @example createServer({ schemas: { chat: z.object({ text: z.string() }), 'room:*': Room } })
+   */
+  schemas?: ChannelSchemas;
 }
 
 export interface ResolvedServerOptions {
@@ -119,6 +136,8 @@ export interface ResolvedServerOptions {
   shutdownRetryAfter: number;
   presence: boolean | ((channel: string) => boolean);
   presenceGrace: number;
+  metrics: boolean;
+  schemas: SchemaTable | undefined;
   maxConnectionAge: number;
   bodyTimeout: number;
   maxStreamsPerIp: number;
@@ -185,6 +204,8 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
     presence: o.presence ?? false,
     presenceGrace: positive('presenceGrace', o.presenceGrace ?? 10_000),
+    metrics: o.metrics ?? false,
+    schemas: o.schemas ? new SchemaTable(o.schemas) : undefined,
     maxConnectionAge: positive('maxConnectionAge', o.maxConnectionAge ?? 86_400_000),
     bodyTimeout: positive('bodyTimeout', o.bodyTimeout ?? 10_000),
     maxStreamsPerIp: positive('maxStreamsPerIp', o.maxStreamsPerIp ?? 256),

@@ -15,6 +15,8 @@ import { history, type HistoryAnswer, type HistoryQuery } from './history.js';
 import { SERVER_LIST_LIMIT, type PresenceMember } from './presence.js';
 import { AnywireError } from '../../core/errors.js';
 import { CHANNEL_PATTERN } from '../../core/frames.js';
+import { serveOps, stats } from './health.js';
+import type { ServerStats } from './metrics.js';
 
 export class AnywireServer extends EventEmitter<ServerEvents> {
   private readonly core: ServerCore;
@@ -127,6 +129,16 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     return (await p.list(channel, SERVER_LIST_LIMIT)).members;
   }
 
+  /** Counters and gauges for dashboards; see docs/operations.md. */
+  stats(): ServerStats {
+    return stats(this.core);
+  }
+
+  /** `stats()` as Prometheus text exposition (names prefixed `anywire_`); see docs/operations.md. */
+  metrics(): string {
+    return this.core.metrics.exposition(stats(this.core));
+  }
+
   /**
    * Graceful shutdown: every client is told to reconnect (elsewhere) after a short delay, then
    * connections close. Closes the http server only if `listen()` created it, and the broker.
@@ -163,6 +175,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
 
   private handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const sub = req.url!.split('?', 1)[0]!.slice(this.path.length) || '/';
+    if (serveOps(this.core, req, res, sub)) return;
     this.http.handle(req, res, sub);
   }
 

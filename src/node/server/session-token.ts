@@ -14,6 +14,8 @@ export interface SessionClaims {
   exp: number;
   /** Issued to an SSE stream: its POSTs are the stream's sign of life (sse-liveness.ts). */
   stream: boolean;
+  /** The identity's token expiry (ms since the epoch), when it has one: the id is refused after it (token-expiry.ts). */
+  tokenExp?: number | undefined;
 }
 
 /** Session ids longer than this are refused (the welcome frame allows 4096 characters). */
@@ -35,14 +37,19 @@ export class SessionTokens {
     this.key = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8');
   }
 
-  /** A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot travel in an id. */
-  issue(identity: Identity, stream = false): { sid: string; claims: SessionClaims } {
+  /**
+   * A new session for `identity` (of an SSE stream when `stream`); throws when the identity cannot
+   * travel in an id. `tokenExp` (ms) bounds the id's life too; `id` keeps a session's id (a refresh).
+   */
+  issue(identity: Identity, stream = false, tokenExp?: number, id: string = randomUUID()): { sid: string; claims: SessionClaims } {
     const now = Date.now();
-    const claims: SessionClaims = { id: randomUUID(), identity, exp: now + this.ttl, stream };
+    const claims: SessionClaims = { id, identity, exp: now + this.ttl, stream, tokenExp };
     let json: string | undefined;
     try {
-      const body = { s: claims.id, i: identity ?? null, a: now, x: claims.exp };
-      json = JSON.stringify(stream ? { ...body, t: 1 } : body);
+      const fields: Record<string, unknown> = { s: claims.id, i: identity ?? null, a: now, x: claims.exp };
+      if (stream) fields.t = 1;
+      if (tokenExp !== undefined) fields.k = tokenExp;
+      json = JSON.stringify(fields);
     } catch {
       json = undefined;
     }
@@ -59,6 +66,18 @@ export class SessionTokens {
    * with a far-future expiry, or issued in the future, is refused).
    */
   verify(sid: unknown): SessionClaims | undefined {
+    const claims = this.read(sid);
+    return claims && (claims.tokenExp === undefined || claims.tokenExp > Date.now()) ? claims : undefined;
+  }
+
+  /** True for an id that is genuine and within its ttl, but whose token expired (TOKEN_EXPIRED, not SESSION_INVALID). */
+  tokenExpired(sid: unknown): boolean {
+    const claims = this.read(sid);
+    return claims?.tokenExp !== undefined && claims.tokenExp <= Date.now();
+  }
+
+  /** The claims of a genuine id within its ttl, whatever its token expiry. */
+  private read(sid: unknown): SessionClaims | undefined {
     if (typeof sid !== 'string' || sid.length > maxLength || !sid.startsWith(prefix)) return undefined;
     const dot = sid.lastIndexOf('.');
     if (dot <= prefix.length) return undefined;
@@ -66,7 +85,7 @@ export class SessionTokens {
     const given = Buffer.from(sid.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: { s?: unknown; i?: unknown; a?: unknown; x?: unknown; t?: unknown };
+    let parsed: { s?: unknown; i?: unknown; a?: unknown; x?: unknown; t?: unknown; k?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body.slice(prefix.length), 'base64url').toString('utf8'));
     } catch {
@@ -76,7 +95,7 @@ export class SessionTokens {
     const now = Date.now();
     const exp = Math.min(parsed.x, parsed.a + this.ttl);
     if (exp <= now || parsed.a > now + maxSkew) return undefined;
-    return { id: parsed.s, identity: parsed.i, exp, stream: parsed.t === 1 };
+    return { id: parsed.s, identity: parsed.i, exp, stream: parsed.t === 1, tokenExp: typeof parsed.k === 'number' ? parsed.k : undefined };
   }
 
   private sign(body: string): string {

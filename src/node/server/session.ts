@@ -1,6 +1,7 @@
 // One client's view of the server, whatever the transport: its identity, its subscriptions and
 // their delivery positions, and the handling of every inbound frame. Transports only supply a Sink.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
 import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
@@ -11,6 +12,7 @@ import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
 import type { ServerCore } from './core.js';
+import { refreshLive } from './token-expiry.js';
 
 interface ChannelSub {
   id: number;
@@ -51,8 +53,11 @@ const ALLOWED: Promise<boolean> = Promise.resolve(true);
 
 export class Session implements HubMember {
   readonly id: string;
-  readonly identity: Identity;
+  /** Replaced by a token refresh (`renew`). */
+  identity: Identity;
   readonly transport: TransportName;
+  /** The WebSocket upgrade request, kept only when the identity expires: `authenticate` gets it again on a refresh. */
+  readonly request: IncomingMessage | undefined;
   /** Last time anything arrived from the client (heartbeats). */
   lastSeen = Date.now();
   /** When it opened: a live connection is closed after `maxConnectionAge`. */
@@ -63,8 +68,10 @@ export class Session implements HubMember {
   private windowStart = 0;
   private windowCount = 0;
   private destroyed = false;
+  /** Set once a channel schema answered asynchronously: later publishes wait their turn behind it. */
+  private schemaTail: Promise<void> | undefined;
   /** HTTP transports pass a cache shared across requests (their sessions live one request each). */
-  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+  private readonly authorizer: ((channel: string, action: 'subscribe' | 'publish', identity: Identity) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly core: ServerCore,
@@ -73,13 +80,15 @@ export class Session implements HubMember {
       id: string;
       identity: Identity;
       transport: TransportName;
-      authorize?: ((channel: string, action: 'subscribe' | 'publish') => Promise<boolean>) | undefined;
+      authorize?: ((channel: string, action: 'subscribe' | 'publish', identity: Identity) => Promise<boolean>) | undefined;
+      request?: IncomingMessage | undefined;
     },
   ) {
     this.id = init.id;
     this.identity = init.identity;
     this.transport = init.transport;
     this.authorizer = init.authorize;
+    this.request = init.request;
   }
 
   get channels(): IterableIterator<string> {
@@ -114,6 +123,9 @@ export class Session implements HubMember {
         case 'connect':
           this.sink.close('PROTOCOL_ERROR', 'connect frame after the handshake');
           return;
+        case 'auth':
+          void refreshLive(this.core, this, f.token);
+          break;
       }
     }
   }
@@ -171,6 +183,7 @@ export class Session implements HubMember {
     for (const m of history.messages) {
       if (m.offset <= sub.last) continue;
       sub.last = m.offset;
+      this.core.metrics.out++;
       this.sink.message(this.core.encode(m));
     }
     const pending = sub.pending!;
@@ -205,7 +218,26 @@ export class Session implements HubMember {
       return;
     }
     sub.last = m.offset;
+    this.core.metrics.out++;
     this.sink.message(m);
+  }
+
+  /**
+   * A refreshed token's identity applies from now on; cached `authorize` answers are dropped and
+   * every subscription is asked again (a refused one ends with FORBIDDEN).
+   */
+  renew(identity: Identity): void {
+    this.identity = identity;
+    this.authz = undefined;
+    for (const [ch, sub] of this.subs) {
+      const allowed = this.allowed(ch, 'subscribe');
+      if (allowed === ALLOWED) return;
+      void allowed.then((ok) => {
+        if (ok || this.destroyed || this.subs.get(ch) !== sub) return;
+        this.unsubscribe(ch);
+        this.error('FORBIDDEN', `no longer allowed to subscribe to "${ch}"`, sub.id, ch);
+      });
+    }
   }
 
   destroy(): void {
@@ -223,6 +255,22 @@ export class Session implements HubMember {
     if (typeof payload === 'object' && 'code' in payload) {
       return this.error(payload.code, payload.message, f.id, f.ch);
     }
+    const schemas = this.core.options.schemas;
+    if (schemas) {
+      // Async checks queue behind each other, so publishes still reach the broker in order.
+      const tail = this.schemaTail;
+      const verdict = tail ? tail.then(() => schemas.check(f.ch, f.b ?? f.d)) : schemas.check(f.ch, f.b ?? f.d);
+      if (verdict instanceof Promise) {
+        this.schemaTail = verdict.then((v) => (v ? this.error('BAD_REQUEST', v, f.id, f.ch) : this.checked(f, payload)));
+        return;
+      }
+      if (verdict) return this.error('BAD_REQUEST', verdict, f.id, f.ch);
+    }
+    this.checked(f, payload);
+  }
+
+  /** A publish that passed its channel's schema (if any): authorise, then store. */
+  private checked(f: PublishFrame, payload: Payload): void {
     // Without an `authorize` hook the publish goes to the broker now, not a microtask later.
     const allowed = this.allowed(f.ch, 'publish');
     if (allowed === ALLOWED) return this.store(f, payload);
@@ -254,7 +302,10 @@ export class Session implements HubMember {
       return this.error('RATE_LIMITED', `too many new channels: at most ${this.core.options.maxChannelsPerMinute} a minute`, f.id, f.ch);
     }
     this.core.publishPayload(f.ch, payload, f.id, publisherScope(this)).then(
-      (r) => this.sink.frame({ t: 'ack', id: f.id, o: r.offset }),
+      (r) => {
+        this.core.metrics.in[this.transport]++;
+        this.sink.frame({ t: 'ack', id: f.id, o: r.offset });
+      },
       (err: { code?: Code; message: string }) => this.error(err.code ?? 'BROKER_UNAVAILABLE', err.message, f.id, f.ch),
     );
   }
@@ -265,7 +316,7 @@ export class Session implements HubMember {
     this.authz ??= new Map();
     let p = this.authz.get(key);
     if (!p) {
-      p = this.authorizer ? this.authorizer(channel, action) : this.core.authorize(this.identity, channel, action);
+      p = this.authorizer ? this.authorizer(channel, action, this.identity) : this.core.authorize(this.identity, channel, action);
       this.authz.set(key, p);
     }
     return p;
@@ -281,6 +332,7 @@ export class Session implements HubMember {
     }
     if (++this.windowCount <= limit) return false;
     const retry = 1000 - (now - this.windowStart);
+    this.core.metrics.refuse('RATE_LIMITED');
     if (f.t === 'pub' || f.t === 'sub') {
       this.sink.frame({ t: 'err', id: f.id, ch: f.ch, code: 'RATE_LIMITED', msg: `over ${limit} frames per second`, retry });
     }
@@ -289,6 +341,7 @@ export class Session implements HubMember {
 
   private error(code: Code, msg: string, id?: string | number, ch?: string): void {
     if (this.destroyed) return;
+    this.core.metrics.refuse(code);
     const frame: Record<string, unknown> = { t: 'err', code, msg };
     if (id !== undefined) frame.id = id;
     if (ch !== undefined) frame.ch = ch;

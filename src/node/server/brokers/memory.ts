@@ -86,7 +86,8 @@ class MemoryBroker implements Broker {
     const epoch = state.epoch;
     const top = state.top;
     if (!since) return { epoch, top, messages: [] };
-    if (since.epoch !== epoch || since.offset > top) return { epoch, top, messages: [], gap: 'history-lost' };
+    // Offset 0 has seen nothing: any epoch's messages from 1 are all new to it.
+    if ((since.epoch !== epoch && since.offset !== 0) || since.offset > top) return { epoch, top, messages: [], gap: 'history-lost' };
     if (since.offset === top) return { epoch, top, messages: [] };
     const oldest = state.ring[state.head]?.message.offset ?? top + 1;
     if (oldest > since.offset + 1) return { epoch, top, messages: [], gap: 'history-trimmed' };

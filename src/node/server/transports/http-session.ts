@@ -12,13 +12,14 @@ import { sendJson } from '../http-util.js';
 import type { Outgoing, Sink } from '../outgoing.js';
 import { Session } from '../session.js';
 import { SessionTokens, type SessionClaims } from '../session-token.js';
+import { expField, expiryOf } from '../token-expiry.js';
 import type { CursorEntry } from './envelopes.js';
 
 export type HttpTransportName = Exclude<TransportName, 'websocket'>;
 
 export class HttpSessions {
   readonly tokens: SessionTokens;
-  private readonly auth: AuthCache;
+  readonly auth: AuthCache;
 
   constructor(readonly core: ServerCore) {
     this.tokens = new SessionTokens(core.options.secret, core.options.sessionTtl);
@@ -33,7 +34,7 @@ export class HttpSessions {
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
-      issued = this.tokens.issue(identity, stream);
+      issued = this.tokens.issue(identity, stream, expiryOf(identity));
     } catch (err) {
       this.core.emit('error', err as Error);
       throw new AnywireError('UNAUTHORIZED', 'the identity cannot be carried in a session id');
@@ -41,15 +42,22 @@ export class HttpSessions {
     const o = this.core.options;
     return {
       claims: issued.claims,
-      welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload },
+      welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload, ...expField(issued.claims.tokenExp) },
     };
   }
 
   /** The claims of a valid session id, or undefined after answering 401 SESSION_INVALID. */
   verify(sid: string, res: ServerResponse, cors: Record<string, string>): SessionClaims | undefined {
     const claims = this.tokens.verify(sid);
-    if (!claims) sendJson(res, 401, { code: 'SESSION_INVALID', message: 'unknown, expired or forged session id: connect again' }, cors);
-    return claims;
+    if (claims) return claims;
+    if (this.tokens.tokenExpired(sid)) {
+      this.core.metrics.refuse('TOKEN_EXPIRED');
+      sendJson(res, 401, { code: 'TOKEN_EXPIRED', message: 'the token of this session expired: connect again with a fresh one' }, cors);
+      return undefined;
+    }
+    this.core.metrics.refuse('SESSION_INVALID');
+    sendJson(res, 401, { code: 'SESSION_INVALID', message: 'unknown, expired or forged session id: connect again' }, cors);
+    return undefined;
   }
 
   /** A Session for one request (or one SSE stream), sharing the session id's authorisation cache. */
@@ -58,7 +66,7 @@ export class HttpSessions {
       id: claims.id,
       identity: claims.identity,
       transport,
-      authorize: (channel, action) => this.auth.authorize(claims.id, claims.identity, channel, action),
+      authorize: (channel, action, identity) => this.auth.authorize(claims.id, identity, channel, action),
     });
   }
 

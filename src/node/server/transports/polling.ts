@@ -8,6 +8,7 @@ import { sendJson } from '../http-util.js';
 import { decodeClientValue } from '../inbound.js';
 import type { Session } from '../session.js';
 import { closeBody, connectBody, pollBody, sendBody } from './envelopes.js';
+import { refreshHttp } from '../token-expiry.js';
 import { CollectSink, sendFrames, sendHandshakeError, type HttpSessions } from './http-session.js';
 
 type Cors = Record<string, string>;
@@ -47,6 +48,7 @@ export class PollingHandler {
     }
     const { claims, welcome } = opened;
     sendFrames(res, JSON.stringify([welcome]), cors);
+    this.core.metrics.heard(claims.id, transport);
     this.core.emit('connection', { id: claims.id, identity: claims.identity, transport });
   }
 
@@ -57,6 +59,7 @@ export class PollingHandler {
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
     const o = this.core.options;
+    this.core.metrics.heard(claims.id, hold ? 'long-polling' : 'polling');
     const sink = new CollectSink(o.maxBufferedBytes);
     const session = this.sessions.session(claims, sink, hold ? 'long-polling' : 'polling');
     let done = false;
@@ -93,11 +96,12 @@ export class PollingHandler {
       setImmediate(held.finish);
     };
     // Never past the heartbeat interval: an empty answer is what tells the client the link lives.
-    timer = setTimeout(held.finish, Math.min(o.longPollTimeout, o.heartbeatInterval));
+    // Nor past the token's expiry: the next poll then finds the id expired (or a refreshed one).
+    timer = setTimeout(held.finish, Math.min(o.longPollTimeout, o.heartbeatInterval, (claims.tokenExp ?? Infinity) - Date.now()));
   }
 
   /** `POST /send`: upstream frames; answers with their acks, errors and pongs. */
-  async send(_req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
+  async send(req: IncomingMessage, res: ServerResponse, raw: unknown, cors: Cors): Promise<void> {
     const body = sendBody.safeParse(raw);
     if (!body.success) return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'expected {"sid":…,"frames":[…]}' }, cors);
     const claims = this.sessions.verify(body.data.sid, res, cors);
@@ -108,8 +112,11 @@ export class PollingHandler {
     const replies: object[] = [...inbound.errors];
     const frames: ClientFrame[] = [];
     let waiting = 0;
+    let token: string | undefined;
     for (const f of inbound.frames) {
-      if (f.t === 'pub' || f.t === 'hist' || f.t === 'pres') {
+      if (f.t === 'auth') {
+        token = f.token; // a token refresh: answered last, with the session id to use from now on
+      } else if (f.t === 'pub' || f.t === 'hist' || f.t === 'pres') {
         // Each gets exactly one answer frame (ack, histd, presd or err).
         frames.push(f);
         waiting++;
@@ -123,7 +130,8 @@ export class PollingHandler {
     }
     const sink = new CollectSink(Infinity);
     for (const r of replies) sink.frame(r);
-    const session: Session = this.sessions.session(claims, sink, 'polling');
+    const transport = claims.stream ? 'sse' : this.core.metrics.transportOf(claims.id) === 'long-polling' ? 'long-polling' : 'polling';
+    const session: Session = this.sessions.session(claims, sink, transport);
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Each pub gets one answer (ack, or err when refused or rate limited); none may be missing for long.
     const answered =
@@ -140,6 +148,7 @@ export class PollingHandler {
     await answered;
     clearTimeout(timer);
     session.destroy();
+    if (token !== undefined) sink.frame(await refreshHttp(this.core, this.sessions.tokens, this.sessions.auth, req, claims, token));
     sendFrames(res, sink.body(), cors);
   }
 
@@ -150,6 +159,7 @@ export class PollingHandler {
     const claims = this.sessions.verify(body.data.sid, res, cors);
     if (!claims) return;
     this.held.get(claims.id)?.finish();
+    this.core.metrics.forget(claims.id);
     res.writeHead(204, cors).end();
     this.core.emit('disconnect', { id: claims.id, reason: 'closed by client' });
   }

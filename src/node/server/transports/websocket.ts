@@ -11,6 +11,7 @@ import type { Identity } from '../options.js';
 import { decodeClientBinary, decodeClientText, type Inbound } from '../inbound.js';
 import type { Outgoing, Sink } from '../outgoing.js';
 import { Session } from '../session.js';
+import { expField, expiryOf } from '../token-expiry.js';
 
 /** Connections with frames waiting; flushed together once per microtask checkpoint. */
 const dirty = new Set<Connection>();
@@ -110,7 +111,7 @@ class Connection implements Sink {
     const request = this.request!;
     this.request = undefined;
     this.core.authenticate(first.token, request).then(
-      (identity) => this.welcome(identity),
+      (identity) => this.welcome(identity, request),
       (err: AnywireError) => {
         this.stopHandshakeTimer();
         this.close(err.code ?? 'UNAUTHORIZED', err.message);
@@ -118,14 +119,16 @@ class Connection implements Sink {
     );
   }
 
-  private welcome(identity: Identity): void {
+  private welcome(identity: Identity, request: IncomingMessage): void {
     this.stopHandshakeTimer();
     const core = this.core;
     if (this.closed) return;
     if (core.closing) return this.close('SERVER_SHUTTING_DOWN', 'server is shutting down', core.options.shutdownRetryAfter);
-    const session = new Session(core, this, { id: randomUUID(), identity, transport: 'websocket' });
+    // An expiring identity keeps its request: a token refresh runs `authenticate` with it again.
+    const exp = expiryOf(identity);
+    const session = new Session(core, this, { id: randomUUID(), identity, transport: 'websocket', request: exp === undefined ? undefined : request });
     this.session = session;
-    this.frame({ t: 'welcome', v: PROTOCOL_VERSION, sid: session.id, hb: core.options.heartbeatInterval, max: core.options.maxPayload });
+    this.frame({ t: 'welcome', v: PROTOCOL_VERSION, sid: session.id, hb: core.options.heartbeatInterval, max: core.options.maxPayload, ...expField(exp) });
     core.opened(session);
     const early = this.early;
     this.early = undefined;
