@@ -143,7 +143,7 @@ export class Channels {
         // A schema's failure is the subscription's `error`; the offset moved on all the same: no gap.
         const c = sub.schema ? check(sub.schema, data, f.ch) : { value: data };
         if (c.error) sub.emit('error', new AnywireError('BAD_REQUEST', c.error));
-        else (sub.handler as MessageHandler<unknown>)(c.value, meta);
+        else (sub.handler as MessageHandler<unknown> | undefined)?.(c.value, meta); // a subscription may have no handler
       } catch (cause) {
         this.#host.report(cause, f.p ? `a "${f.p}" listener of "${f.ch}"` : `the message handler of "${f.ch}"`);
       }
