@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
-import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import { answerQuery } from './queries.js';
 import type { HistoryResult, Payload } from './brokers/types.js';
+import { rewindPage } from './history.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
@@ -180,6 +182,10 @@ export class Session implements HubMember {
       case 'auth':
         void refreshLive(this.core, this, f.token);
         break;
+      case 'hist':
+      case 'pres':
+        this.query(f);
+        break;
     }
   }
 
@@ -272,19 +278,34 @@ export class Session implements HubMember {
       return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
     }
     if (stale()) return;
-    let history;
+    let history: HistoryResult;
+    let rewound: number | undefined;
     try {
       await this.core.hub.join(ch, this); // idempotent: a re-subscribe keeps one membership
       if (stale()) return;
-      history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      await this.core.presence?.hold(ch, this, this.identity, f, this.id);
+      if (stale()) return;
+      if (f.rw && !f.since) {
+        // Rewind resolved into a resume: from just before the n-th newest message, replayed as
+        // any resume is (presence events among them included), then live, by offset.
+        const r = await rewindPage(this.core.broker, ch, f.rw);
+        if (stale()) return;
+        const h = await this.core.broker.history(ch, { epoch: r.epoch, offset: r.from });
+        // Trimmed between the two reads (or a new epoch): start from now instead, never a gap.
+        history = h.gap ? { epoch: h.epoch, top: h.top, messages: [] } : h;
+        rewound = h.gap ? h.top : r.from;
+      } else {
+        history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
+      if ((err as { code?: Code }).code === 'BAD_REQUEST') return this.error('BAD_REQUEST', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
       this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
       return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
-    sub.last = resumed ? f.since!.o : history.top;
+    sub.last = resumed ? f.since!.o : (rewound ?? history.top);
     sub.answered = sub.last;
     sub.epoch = history.epoch;
     if (!quiet || history.gap || (f.since !== undefined && f.since.e !== history.epoch)) {
@@ -357,6 +378,7 @@ export class Session implements HubMember {
     }
     this.sink.drop?.(channel);
     this.core.hub.leave(channel, this);
+    this.core.presence?.release(channel, this);
   }
 
   /**
@@ -435,7 +457,10 @@ export class Session implements HubMember {
     this.destroyed = true;
     clearTimeout(this.backlogTimer);
     this.backlog = null;
-    for (const ch of this.subs.keys()) this.core.hub.leave(ch, this);
+    for (const ch of this.subs.keys()) {
+      this.core.hub.leave(ch, this);
+      this.core.presence?.release(ch, this);
+    }
     this.subs.clear();
   }
 
@@ -481,6 +506,20 @@ export class Session implements HubMember {
       if (this.destroyed) return;
       if (!ok) return this.refusePub('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f);
       this.store(f, payload);
+    });
+  }
+
+  /** A history page or the presence list: needs `subscribe` permission; one answer frame. */
+  private query(f: HistoryFrame | PresenceFrame): void {
+    const allowed = this.allowed(f.ch, 'subscribe');
+    void allowed.then(async (ok) => {
+      if (!ok) return this.error('FORBIDDEN', `not allowed to read "${f.ch}"`, f.id, f.ch);
+      try {
+        this.reply(await answerQuery(this.core, f));
+      } catch (err) {
+        const e = err as { code?: Code; message: string };
+        this.error(e.code ?? 'BROKER_UNAVAILABLE', e.message, f.id, f.ch);
+      }
     });
   }
 
