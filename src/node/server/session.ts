@@ -163,7 +163,8 @@ export class Session implements HubMember {
     switch (f.t) {
       case 'sub':
         // The same subscription twice (its /send and a poll's cursor, or a signal): once is enough.
-        if (this.subs.get(f.ch)?.id !== f.id) void this.subscribe(f);
+        // A `sub` with presence or rewind fields wins over the cursor's entry (which carries neither).
+        if (this.subs.get(f.ch)?.id !== f.id || f.p !== undefined || f.pc !== undefined || f.rw !== undefined) void this.subscribe(f);
         break;
       case 'unsub':
         this.unsubscribe(f.ch);
@@ -488,6 +489,13 @@ export class Session implements HubMember {
     this.checked(f, payload);
   }
 
+  /** A history or presence query's refusal: in the `/send` answer on HTTP, like its answer would be. */
+  private refuseQuery(code: Code, msg: string, f: HistoryFrame | PresenceFrame): void {
+    if (this.destroyed) return;
+    this.core.metrics.refuse(code);
+    this.reply({ t: 'err', code, msg, id: f.id, ch: f.ch });
+  }
+
   /** A publish's refusal: in the `/send` answer on HTTP, like its ack would be. */
   private refusePub(code: Code, msg: string, f: PublishFrame): void {
     if (this.destroyed) return;
@@ -513,12 +521,12 @@ export class Session implements HubMember {
   private query(f: HistoryFrame | PresenceFrame): void {
     const allowed = this.allowed(f.ch, 'subscribe');
     void allowed.then(async (ok) => {
-      if (!ok) return this.error('FORBIDDEN', `not allowed to read "${f.ch}"`, f.id, f.ch);
+      if (!ok) return this.refuseQuery('FORBIDDEN', `not allowed to read "${f.ch}"`, f);
       try {
         this.reply(await answerQuery(this.core, f));
       } catch (err) {
         const e = err as { code?: Code; message: string };
-        this.error(e.code ?? 'BROKER_UNAVAILABLE', e.message, f.id, f.ch);
+        this.refuseQuery(e.code ?? 'BROKER_UNAVAILABLE', e.message, f);
       }
     });
   }
