@@ -214,7 +214,7 @@ export class Session implements HubMember {
     if (m.epoch !== sub.epoch || m.offset > sub.last + 1) {
       // The broker's stream jumped (a new epoch after a lost history, or a hole it could not
       // fill): resubscribe from this client's position, which fills the hole or reports the gap.
-      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, true);
+      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, false); // with its subd: it may replace a client's own resume, whose subd would never come
       return;
     }
     sub.last = m.offset;
