@@ -3,7 +3,8 @@
 import Fastify from 'fastify';
 import { createServer } from 'anywire/server';
 
-const app = Fastify();
+// close() ends open keep-alive connections too, so SIGTERM exits promptly.
+const app = Fastify({ forceCloseConnections: true });
 const anywire = createServer({ path: '/anywire' });
 anywire.attach(app.server); // Fastify's own http server; anywire takes /anywire only
 

@@ -18,7 +18,8 @@ const http = createHttpServer(async (req, res) => {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
   }
 });
-const anywire = createServer({ path: '/anywire' });
+// presence: who is subscribed to a channel (usePresence in the app).
+const anywire = createServer({ path: '/anywire', presence: true });
 anywire.attach(http);
 
 http.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {

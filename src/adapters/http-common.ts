@@ -11,12 +11,18 @@ export interface CursorEntry {
   ch: string;
   since?: { e: string; o: number };
   q?: true;
+  /** Rewind, presence id and presence data of the `sub` frame (docs/protocol.md: History and rewind, Presence). */
+  rw?: number | undefined;
+  pc?: string | undefined;
+  p?: unknown;
 }
 
 interface Position {
   id: number;
   since: { e: string; o: number } | undefined;
   confirmed: boolean;
+  /** The `sub` frame's rewind and presence fields, carried on every request. */
+  extra: Pick<CursorEntry, 'rw' | 'pc' | 'p'>;
 }
 
 /**
@@ -30,7 +36,8 @@ export class Cursor {
   /** Applies a `sub` or `unsub` frame; returns true when the cursor changed. */
   apply(f: ClientFrame): boolean {
     if (f.t === 'sub') {
-      this.#positions.set(f.ch, { id: f.id, since: f.since, confirmed: false });
+      const { t: _t, id, ch: _ch, since, ...extra } = f;
+      this.#positions.set(f.ch, { id, since, confirmed: false, extra });
       return true;
     }
     if (f.t === 'unsub') return this.#positions.delete(f.ch);
@@ -64,6 +71,7 @@ export class Cursor {
     const out: CursorEntry[] = [];
     for (const [ch, p] of this.#positions) {
       const e: CursorEntry = { id: p.id, ch };
+      Object.assign(e, p.extra);
       if (p.since) e.since = p.since;
       if (p.confirmed) e.q = true;
       out.push(e);

@@ -12,6 +12,7 @@ import type { ClientFrame, ErrorFrame, GapReason, MessageFrame, SubscribedFrame 
 import type { MessageHandler, Report, Sub } from './subscription.js';
 import type { ChannelPosition } from './transport.js';
 import { check } from './schema.js';
+import { withPresence, type PresenceMember } from './presence.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- subscriptions of any data type share one record
 export type AnySub = Sub<any>;
@@ -44,6 +45,8 @@ export interface ChannelsHost {
   report: Report;
   /** Backoff for transient refusals. */
   readonly retryPolicy: ReconnectOptions;
+  /** This client's presence id, stable across its reconnects (see presence.ts). */
+  readonly clientId: string;
 }
 
 export class Channels {
@@ -131,14 +134,18 @@ export class Channels {
     const data = f.b ?? f.d;
     const meta = { channel: f.ch, offset: f.o };
     for (const sub of rec.subs) {
-      if (!sub.handler) continue;
       try {
+        // A presence event (`p`) goes to the subscription's join/leave listeners, never to the handler.
+        if (f.p) {
+          sub.emit(f.p, { member: data as PresenceMember });
+          continue;
+        }
         // A schema's failure is the subscription's `error`; the offset moved on all the same: no gap.
         const c = sub.schema ? check(sub.schema, data, f.ch) : { value: data };
         if (c.error) sub.emit('error', new AnywireError('BAD_REQUEST', c.error));
-        else (sub.handler as MessageHandler<unknown>)(c.value, meta);
+        else (sub.handler as MessageHandler<unknown> | undefined)?.(c.value, meta); // a subscription may have no handler
       } catch (cause) {
-        this.#host.report(cause, `the message handler of "${f.ch}"`);
+        this.#host.report(cause, f.p ? `a "${f.p}" listener of "${f.ch}"` : `the message handler of "${f.ch}"`);
       }
     }
   }
@@ -202,6 +209,6 @@ export class Channels {
     rec.confirmed = false;
     for (const sub of rec.subs) sub.subscribing();
     const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    return { t: 'sub', id: rec.subId, ch: rec.name, since };
+    return withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since }, rec.subs, this.#host.clientId);
   }
 }

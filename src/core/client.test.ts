@@ -201,7 +201,7 @@ describe('subscriptions', () => {
     const sub = c.subscribe('early');
     expect(sub.state).toBe('subscribing');
     await c.connect();
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'early' }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'early', pc: expect.any(String) }]);
   });
 
   it('resubscribes from the last delivered offset after the transport closes', async () => {
@@ -222,7 +222,7 @@ describe('subscriptions', () => {
     await vi.advanceTimersByTimeAsync(100);
     await vi.waitFor(() => expect(c.state).toBe('connected'));
     expect(net.current).not.toBe(first);
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 } }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 }, pc: expect.any(String) }]);
 
     // The server replays 4 and 5; 3 arrives again and is dropped.
     confirm('chat', { e: 'ep1', o: 3, r: true }, msg('chat', 3), msg('chat', 4), msg('chat', 5));
@@ -543,7 +543,7 @@ describe('application code cannot break delivery', () => {
     net.current.drop();
     await vi.advanceTimersByTimeAsync(100);
     await vi.waitFor(() => expect(c.state).toBe('connected'));
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 4 } }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 4 }, pc: expect.any(String) }]);
     confirm('chat', { e: 'ep', o: 4, r: true }, msg('chat', 4), msg('chat', 5), msg('chat', 6));
     // A skipped offset: the client resumes from 6 and the replay fills the hole.
     net.current.reply(msg('chat', 8));
@@ -745,7 +745,7 @@ describe('close() settles everything and leaves no timer', () => {
     confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1));
     c.close();
     await c.connect();
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 1 } }]);
+    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 1 }, pc: expect.any(String) }]);
   });
 });
 

@@ -22,6 +22,8 @@ import { Publisher } from './publisher.js';
 import { refreshTimer } from './token-refresh.js';
 import type { ClientState } from './state.js';
 import { Sub, type MessageHandler, type Subscription } from './subscription.js';
+import { requestHistory, type HistoryOptions, type HistoryPage } from './history.js';
+import { newClientId, requestPresence } from './presence.js';
 
 export interface ClientEvents {
   state: (ctx: { state: ClientState; previous: ClientState; reason?: string | undefined }) => void;
@@ -56,6 +58,12 @@ export interface Client extends Listenable<ClientEvents> {
    */
   publish<S extends StandardSchemaV1>(channel: string, data: StandardSchemaV1.InferInput<S>, options: PublishOptions<S> & { schema: S }): Promise<{ offset: number }>;
   publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
+  /**
+   * A page of a channel's history, newest last: `{ messages: [{ data, offset }], epoch, latest }`
+   * (needs `subscribe` permission). Waits for a link while disconnected; rejects with TIMEOUT
+   * after `publishTimeout`.
+   */
+  history<T = unknown>(channel: string, options?: HistoryOptions): Promise<HistoryPage<T>>;
 }
 
 /** What an entry point hands the core: the runtime and the transports it ships. */
@@ -121,6 +129,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
       error: (err) => this.emit('error', err),
       report: (cause, where) => this.#report(cause, where),
       retryPolicy: this.#opts.reconnect || defaultReconnect,
+      clientId: newClientId(),
     });
     this.#unhook = env.lifecycle?.({
       online: () => this.#retryNow(),
@@ -182,7 +191,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   ): Subscription<StandardSchemaV1.InferOutput<S>>;
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
   subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
-    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter, options?.schema);
+    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter, options ?? {}, (ch) => requestPresence(this.#publisher, ch));
     if (!isChannel(channel)) {
       queueMicrotask(() => sub.failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
@@ -223,6 +232,15 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
       return Promise.reject(new AnywireError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds maxPayload ${max}`));
     }
     return this.#publisher.add(channel, data, text, bytes);
+  }
+
+  /**
+   * A page of a channel's history, newest last (needs `subscribe` permission). Waits for a link
+   * while disconnected; rejects with TIMEOUT after `publishTimeout`.
+   */
+  history<T = unknown>(channel: string, options?: HistoryOptions): Promise<HistoryPage<T>> {
+    if (this.#closedByUser) return Promise.reject(new AnywireError('CLOSED', 'client closed'));
+    return requestHistory<T>(this.#publisher, channel, options);
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -503,6 +521,8 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
           this.#channels.confirmed(f);
           break;
         case 'ack':
+        case 'histd':
+        case 'presd':
           this.#publisher.settle(f);
           break;
         case 'err':

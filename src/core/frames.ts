@@ -6,7 +6,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import { frameCheck, serverFrames, type ServerFrame } from './grammar.js';
 import { MAX_BATCH } from './protocol.js';
 
-export { CHANNEL_PATTERN, MAX_BATCH, PROTOCOL_VERSION } from './protocol.js';
+export { CHANNEL_PATTERN, MAX_BATCH, MAX_HISTORY_LIMIT, PROTOCOL_VERSION } from './protocol.js';
 export { isChannel, isInt, isText } from './grammar.js';
 export type {
   AckFrame,
@@ -14,7 +14,11 @@ export type {
   ConnectFrame,
   ErrorFrame,
   GapReason,
+  HistoryAnswerFrame,
+  HistoryFrame,
   MessageFrame,
+  PresenceAnswerFrame,
+  PresenceFrame,
   PingFrame,
   PongFrame,
   PublishFrame,

@@ -27,6 +27,12 @@ export interface SubscribeFrame {
   ch: string;
   /** Resume point: the last offset this client delivered, in that epoch. */
   since?: Since | undefined;
+  /** Rewind: without `since`, the last `rw` messages first (docs/protocol.md, History and rewind; capped at 1000). */
+  rw?: number | undefined;
+  /** Presence: this client's id, stable across its reconnects (docs/protocol.md, Presence). */
+  pc?: string | undefined;
+  /** Presence: this client's data (any JSON value; the server bounds its size). */
+  p?: unknown;
 }
 export interface UnsubscribeFrame {
   t: 'unsub';
@@ -40,6 +46,20 @@ export interface PublishFrame {
   d?: unknown;
   b?: Uint8Array | undefined;
 }
+/** A history page: the newest `n` messages (capped at 1000) below offset `b`. */
+export interface HistoryFrame {
+  t: 'hist';
+  id: string;
+  ch: string;
+  n?: number | undefined;
+  b?: number | undefined;
+}
+/** Who is present on a channel. */
+export interface PresenceFrame {
+  t: 'pres';
+  id: string;
+  ch: string;
+}
 export interface PingFrame {
   t: 'ping';
 }
@@ -51,7 +71,16 @@ export interface AuthFrame {
   t: 'auth';
   token: string;
 }
-export type ClientFrame = ConnectFrame | SubscribeFrame | UnsubscribeFrame | PublishFrame | PingFrame | PongFrame | AuthFrame;
+export type ClientFrame =
+  | ConnectFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PublishFrame
+  | HistoryFrame
+  | PresenceFrame
+  | PingFrame
+  | PongFrame
+  | AuthFrame;
 
 export interface WelcomeFrame {
   t: 'welcome';
@@ -82,6 +111,23 @@ export interface MessageFrame {
   o: number;
   d?: unknown;
   b?: Uint8Array | undefined;
+  /** Set on a presence event: `d` is the member that joined or left (docs/protocol.md, Presence). */
+  p?: 'join' | 'leave' | undefined;
+}
+/** The answer to `hist`: messages newest last (binary data as base64 in `b`), the epoch, the latest offset. */
+export interface HistoryAnswerFrame {
+  t: 'histd';
+  id: string;
+  e: string;
+  o: number;
+  m: Array<{ o: number; d?: unknown; b?: string | undefined }>;
+}
+/** The answer to `pres`: at most 1,000 members, and how many there are in all. */
+export interface PresenceAnswerFrame {
+  t: 'presd';
+  id: string;
+  m: Array<{ id: string; identity?: unknown; data?: unknown; connections: number }>;
+  n: number;
 }
 export interface AckFrame {
   t: 'ack';
@@ -110,7 +156,17 @@ export interface AuthedFrame {
   code?: string | undefined;
   msg?: string | undefined;
 }
-export type ServerFrame = WelcomeFrame | SubscribedFrame | MessageFrame | AckFrame | ErrorFrame | PingFrame | PongFrame | AuthedFrame;
+export type ServerFrame =
+  | WelcomeFrame
+  | SubscribedFrame
+  | MessageFrame
+  | HistoryAnswerFrame
+  | PresenceAnswerFrame
+  | AckFrame
+  | ErrorFrame
+  | PingFrame
+  | PongFrame
+  | AuthedFrame;
 
 // ---- field rules -------------------------------------------------------------------------------
 
@@ -131,6 +187,7 @@ export type Field = Check & { readonly o?: true } & (
     | { readonly k: 'enum'; readonly of: readonly string[] }
     | { readonly k: 'obj'; readonly shape: Readonly<Record<string, Field>> }
     | { readonly k: 'or'; readonly of: readonly Field[] }
+    | { readonly k: 'list'; readonly of: Field } // an array, every item passing `of`
   );
 
 /** Rules for every field but `t` of frame `F`: no field left out, none extra, optional as in `F`. */
@@ -172,15 +229,19 @@ const obj = /* @__NO_SIDE_EFFECTS__ */ (shape: Readonly<Record<string, Field>>) 
   const w = walk(shape);
   return rule((v) => isRecord(v) && failing(w, v) === undefined, { k: 'obj', shape } as const);
 };
+const list = /* @__NO_SIDE_EFFECTS__ */ (of: Field) => rule((v) => Array.isArray(v) && v.every((x) => of(x)), { k: 'list', of } as const);
 const d = opt(rule((v) => v !== undefined, { k: 'json' } as const));
+const text = str(0, Infinity);
 const b = opt(rule((v) => v instanceof Uint8Array, { k: 'bytes' } as const));
 
 /** Client → server. */
 export const clientFrames: Grammar<ClientFrame> = {
   connect: { v: lit(PROTOCOL_VERSION), token: opt(str(0, MAX_TOKEN)) },
-  sub: { id: subId, ch, since: opt(obj({ e: id, o: offset })) },
+  sub: { id: subId, ch, since: opt(obj({ e: id, o: offset })), rw: opt(int(1)), pc: opt(id), p: d },
   unsub: { ch },
   pub: { id, ch, d, b },
+  hist: { id, ch, n: opt(int(1)), b: opt(int(1)) },
+  pres: { id, ch },
   ping: {},
   pong: {},
   auth: { token: str(0, MAX_TOKEN) },
@@ -190,7 +251,9 @@ export const clientFrames: Grammar<ClientFrame> = {
 export const serverFrames: Grammar<ServerFrame> = {
   welcome: { v: lit(PROTOCOL_VERSION), sid: str(1, MAX_SID), hb: int(1), max: int(1), exp: opt(int(0)) },
   subd: { id: subId, ch, e: id, o: offset, r: bool, gap: opt(oneOf(['history-trimmed', 'history-lost'])) },
-  msg: { ch, o: int(1), d, b },
+  msg: { ch, o: int(1), d, b, p: opt(oneOf(['join', 'leave'])) },
+  histd: { id, e: id, o: offset, m: list(obj({ o: int(1), d, b: opt(text) })) },
+  presd: { id, m: list(obj({ id: text, connections: int(1) })), n: int(0) },
   ack: { id, o: int(1) },
   err: { code: str(1, MAX_CODE), msg: str(0, Infinity), id: opt(or(id, subId)), ch: opt(ch), retry: opt(int(0)) },
   ping: {},

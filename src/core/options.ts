@@ -50,6 +50,14 @@ export interface SubscribeOptions<S extends StandardSchemaV1 = StandardSchemaV1>
    * handler receives the schema's output, and is typed by it. Default: none (nothing is checked).
    */
   schema?: S;
+  /**
+   * Deliver the last `rewind` messages of the channel's history first, then live ones: no gap and
+   * no duplicate between them. Applies when the channel's first subscription of this client is
+   * made; capped at 1000 and at what history holds. Default: none (live messages only).
+   */
+  rewind?: number;
+  /** This client's presence data on the channel (any JSON value, at most 1 KiB), when the server enables presence there. Default: none. */
+  presence?: unknown;
 }
 
 /** Options of `client.publish()`. */

@@ -17,3 +17,6 @@ export const MAX_CODE = 64;
 export const MAX_SID = 4096;
 /** Code points of a `connect` token. */
 export const MAX_TOKEN = 8192;
+
+/** The most messages one history page or rewind returns (a larger `limit`/`rewind` is capped to it). */
+export const MAX_HISTORY_LIMIT = 1000;

@@ -8,4 +8,6 @@ export type { ReconnectOptions } from './backoff.js';
 export type { ClientState } from './state.js';
 export type { Subscription, SubscriptionEvents, SubscriptionState, MessageMeta, MessageHandler } from './subscription.js';
 export type { GapReason } from './frames.js';
+export type { HistoryOptions, HistoryPage } from './history.js';
+export type { PresenceMember } from './presence.js';
 export type { TransportName } from './transport.js';

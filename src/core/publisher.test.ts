@@ -17,7 +17,7 @@ describe('Publisher', () => {
 
   it('sends the data text it was given, or a binary frame', () => {
     const sent: PublishFrame[] = [];
-    const p = new Publisher(1000, 10, (f) => (sent.push(f), true));
+    const p = new Publisher(1000, 10, (f) => (sent.push(f as PublishFrame), true));
     p.add('c', { x: 1 }, '{"x":1}', undefined).catch(() => {});
     p.add('c', undefined, undefined, new Uint8Array([1])).catch(() => {});
     expect(JSON.parse(frameText(sent[0]!))).toEqual({ t: 'pub', id: sent[0]!.id, ch: 'c', d: { x: 1 } });
@@ -34,7 +34,7 @@ describe('Publisher', () => {
     vi.useFakeTimers({ now: 1_700_000_000_000 });
     const ids = [0, 1].map(() => {
       const sent: PublishFrame[] = [];
-      const p = new Publisher(1000, 10, (f) => (sent.push(f), true));
+      const p = new Publisher(1000, 10, (f) => (sent.push(f as PublishFrame), true));
       p.add('c', 1, '1', undefined).catch(() => {});
       p.rejectAll('CLOSED', 'bye');
       return sent[0]!.id;
@@ -55,7 +55,7 @@ describe('Publisher', () => {
 
   it('an err frame rejects with its code; an unknown id is not a publish', async () => {
     const sent: PublishFrame[] = [];
-    const p = new Publisher(1000, 10, (f) => (sent.push(f), true));
+    const p = new Publisher(1000, 10, (f) => (sent.push(f as PublishFrame), true));
     const done = p.add('c', 1, '1', undefined);
     expect(p.settle({ t: 'err', code: 'FORBIDDEN', msg: 'no', id: 'other' })).toBe(false);
     expect(p.settle({ t: 'err', code: 'FORBIDDEN', msg: 'no', id: 3 })).toBe(false);
@@ -66,7 +66,7 @@ describe('Publisher', () => {
   it('times out with one timer, and leaves none once nothing waits', async () => {
     vi.useFakeTimers();
     const sent: PublishFrame[] = [];
-    const p = new Publisher(1000, 10, (f) => (sent.push(f), true));
+    const p = new Publisher(1000, 10, (f) => (sent.push(f as PublishFrame), true));
     const first = p.add('c', 1, '1', undefined);
     first.catch(() => {});
     vi.advanceTimersByTime(500);

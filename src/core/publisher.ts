@@ -1,10 +1,15 @@
 import { AnywireError } from './errors.js';
-import { PublishText, expired, type AckFrame, type ErrorFrame, type PublishFrame } from './frames.js';
+import { PublishText, expired, type AckFrame, type ErrorFrame, type HistoryAnswerFrame, type HistoryFrame, type PresenceAnswerFrame, type PresenceFrame, type PublishFrame } from './frames.js';
+
+/** A read-only request (a history page, a presence list), waiting like a publish for its one answer. */
+export type RequestFrame = HistoryFrame | PresenceFrame;
+type AnswerFrame = HistoryAnswerFrame | PresenceAnswerFrame;
 import type { Code } from './codes.js';
 
 interface Pending {
-  frame: PublishFrame;
-  resolve: (r: { offset: number }) => void;
+  frame: PublishFrame | RequestFrame;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- { offset } for a publish, the answer frame for a request
+  resolve: (r: any) => void;
   reject: (e: AnywireError) => void;
   /** Date.now() after which it rejects with TIMEOUT. */
   deadline: number;
@@ -39,7 +44,7 @@ export class Publisher {
   constructor(
     readonly timeout: number,
     readonly maxQueued: number,
-    readonly send: (frame: PublishFrame) => boolean,
+    readonly send: (frame: PublishFrame | RequestFrame) => boolean,
   ) {}
 
   /**
@@ -51,9 +56,21 @@ export class Publisher {
       return Promise.reject(new AnywireError('RATE_LIMITED', `too many publishes waiting for their ack (${this.maxQueued})`));
     }
     const id = this.#nonce + ++this.#seq;
-    const frame: PublishFrame = bytes ? { t: 'pub', id, ch: channel, b: bytes } : new PublishText(id, channel, data, text!);
+    return this.#add(bytes ? { t: 'pub', id, ch: channel, b: bytes } : new PublishText(id, channel, data, text!));
+  }
+
+  /**
+   * A history or presence request: sent again on every new link until answered (reads are
+   * idempotent), with the publish timeout; resolves with the answer frame.
+   */
+  ask<F extends AnswerFrame>(frame: Omit<HistoryFrame, 'id'> | Omit<PresenceFrame, 'id'>): Promise<F> {
+    return this.#add({ ...frame, id: this.#nonce + ++this.#seq } as RequestFrame);
+  }
+
+  #add<R>(frame: PublishFrame | RequestFrame): Promise<R> {
+    const id = frame.id;
     // Registered before it is sent: an answer may come back at once.
-    const promise = new Promise<{ offset: number }>((resolve, reject) => {
+    const promise = new Promise<R>((resolve, reject) => {
       this.#pending.set(id, { frame, resolve, reject, deadline: Date.now() + this.timeout });
     });
     this.send(frame);
@@ -74,7 +91,7 @@ export class Publisher {
       this.#pending.delete(id);
       // Not sent after its promise gave up: a transport skips it if it still holds it.
       expired.add(p.frame);
-      p.reject(new AnywireError('TIMEOUT', `publish to "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
+      p.reject(new AnywireError('TIMEOUT', `${p.frame.t === 'pub' ? 'publish to' : 'request on'} "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
     }
     this.#timer = this.#arm();
   }
@@ -85,18 +102,19 @@ export class Publisher {
   }
 
   /** Every unacknowledged frame, oldest first: sent again after a (re)connect. */
-  frames(): PublishFrame[] {
+  frames(): (PublishFrame | RequestFrame)[] {
     return [...this.#pending.values()].map((p) => p.frame);
   }
 
-  /** Settles the publish an `ack` or `err` frame answers; false when the id is not a publish's. */
-  settle(frame: AckFrame | ErrorFrame): boolean {
+  /** Settles the publish or request an `ack`, answer or `err` frame answers; false when the id is not one of them. */
+  settle(frame: AckFrame | ErrorFrame | AnswerFrame): boolean {
     const p = typeof frame.id === 'string' && this.#pending.get(frame.id);
     if (!p) return false;
     this.#pending.delete(frame.id as string);
     // Nothing left to time out: no timer outlives the work (it would hold a Node event loop open).
     if (!this.#pending.size) this.#stop();
     if (frame.t === 'ack') p.resolve({ offset: frame.o });
+    else if (frame.t !== 'err') p.resolve(frame);
     else p.reject(new AnywireError(frame.code as Code, frame.msg, { retryAfter: frame.retry }));
     return true;
   }

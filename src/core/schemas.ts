@@ -10,6 +10,8 @@ import {
   type ClientFrame,
   type ConnectFrame,
   type ErrorFrame,
+  type HistoryFrame,
+  type PresenceFrame,
   type Field,
   type MessageFrame,
   type PingFrame,
@@ -57,6 +59,9 @@ export function fieldSchema(f: Field): z.ZodMiniType {
     case 'obj':
       s = shapeSchema(f.shape);
       break;
+    case 'list':
+      s = z.array(fieldSchema(f.of));
+      break;
     default:
       s = z.union(f.of.map(fieldSchema) as [z.ZodMiniType, z.ZodMiniType]);
   }
@@ -84,6 +89,8 @@ export const connectFrame = frameSchema<ConnectFrame>(clientFrames, 'connect');
 export const subscribeFrame = frameSchema<SubscribeFrame>(clientFrames, 'sub');
 export const unsubscribeFrame = frameSchema<UnsubscribeFrame>(clientFrames, 'unsub');
 export const publishFrame = frameSchema<PublishFrame>(clientFrames, 'pub');
+export const historyFrame = frameSchema<HistoryFrame>(clientFrames, 'hist');
+export const presenceFrame = frameSchema<PresenceFrame>(clientFrames, 'pres');
 export const pingFrame = frameSchema<PingFrame>(clientFrames, 'ping');
 export const pongFrame = frameSchema<PongFrame>(clientFrames, 'pong');
 /** Every client frame: the server's validator at the boundary. */

@@ -1,6 +1,8 @@
 import { Emitter, type Listenable } from './emitter.js';
 import { AnywireError } from './errors.js';
 import type { GapReason } from './grammar.js';
+import type { SubscribeOptions } from './options.js';
+import type { PresenceMember } from './presence.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 export type SubscriptionState = 'subscribing' | 'subscribed' | 'unsubscribed';
@@ -24,6 +26,10 @@ export interface SubscriptionEvents {
    * BAD_REQUEST, a message failed the subscription's `schema`: it was skipped, delivery goes on.
    */
   error: (err: AnywireError) => void;
+  /** A member's first connection subscribed (presence; see docs/presence.md). */
+  join: (ctx: { member: PresenceMember }) => void;
+  /** A member's last connection left, after the server's presenceGrace. */
+  leave: (ctx: { member: PresenceMember }) => void;
 }
 
 /**
@@ -42,6 +48,12 @@ export interface Subscription<T = unknown> extends Listenable<SubscriptionEvents
   readonly state: SubscriptionState;
   /** Stops delivery and tells the server when this was the channel's last subscription. */
   unsubscribe(): void;
+  /**
+   * Who is subscribed to the channel now (at most the server's cap of 1000 members), when the
+   * server enables presence on it; needs `subscribe` permission. Rejects with BAD_REQUEST when
+   * presence is off for the channel.
+   */
+  presence(): Promise<PresenceMember[]>;
 }
 
 /** Reports a throw of application code (a listener or handler); see `Client#report`. */
@@ -58,9 +70,22 @@ export class Sub<T = unknown> extends Emitter<SubscriptionEvents> implements Sub
   readonly report: Report;
   /** Checks every message (schema.ts). */
   readonly schema: StandardSchemaV1 | undefined;
+  /** Rewind and presence data (presence.ts). */
+  readonly options: SubscribeOptions;
+  readonly #ask: (channel: string) => Promise<PresenceMember[]>;
 
-  constructor(channel: string, handler: MessageHandler<T> | undefined, leave: (sub: Sub<T>) => void, report: Report, schema?: StandardSchemaV1) {
+  constructor(
+    channel: string,
+    handler: MessageHandler<T> | undefined,
+    leave: (sub: Sub<T>) => void,
+    report: Report,
+    options: SubscribeOptions,
+    ask: (channel: string) => Promise<PresenceMember[]>,
+  ) {
     super();
+    this.options = options;
+    this.#ask = ask;
+    const schema = options.schema;
     this.channel = channel;
     this.handler = handler;
     this.schema = schema;
@@ -75,6 +100,10 @@ export class Sub<T = unknown> extends Emitter<SubscriptionEvents> implements Sub
 
   get state(): SubscriptionState {
     return this.#state;
+  }
+
+  presence(): Promise<PresenceMember[]> {
+    return this.#ask(this.channel);
   }
 
   unsubscribe(): void {

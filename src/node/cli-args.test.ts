@@ -23,8 +23,14 @@ describe('parseCli', () => {
   });
 
   it('help and version', () => {
-    for (const argv of [['--help'], ['-h'], ['help']]) expect(parseCli(argv)).toMatchObject({ kind: 'help', text: expect.stringMatching(/anywire serve \[options\]/) });
-    for (const argv of [['serve', '--help'], ['serve', '-h'], ['serve', '--port', '1', '--help']]) expect(parseCli(argv)).toEqual({ kind: 'help', text: serveHelp() });
+    for (const argv of [['--help'], ['-h'], ['help']])
+      expect(parseCli(argv)).toMatchObject({ kind: 'help', text: expect.stringMatching(/anywire serve \[options\]/) });
+    for (const argv of [
+      ['serve', '--help'],
+      ['serve', '-h'],
+      ['serve', '--port', '1', '--help'],
+    ])
+      expect(parseCli(argv)).toEqual({ kind: 'help', text: serveHelp() });
     expect(parseCli(['--version'])).toEqual({ kind: 'version' });
     expect(parseCli(['-v'])).toEqual({ kind: 'version' });
   });

@@ -3,7 +3,7 @@
  * one. Pure (no process, no I/O) so it is tested directly; `cli.ts` acts on the result.
  *
  * A flag is declared once, in `serveFlags`: the parser, `anywire serve --help` and the tests all
- * read that table. To add one (e.g. `--metrics`), add an entry and read `request.values.NAME` in cli.ts.
+ * read that table. To add one, add an entry and read `request.values.NAME` in cli.ts.
  */
 
 /** One flag of `anywire serve`. */
@@ -58,7 +58,11 @@ export const serveFlags = {
 
 export type ServeFlag = keyof typeof serveFlags;
 export type ServeValues = {
-  [K in ServeFlag]: (typeof serveFlags)[K] extends { type: 'boolean' } ? boolean : (typeof serveFlags)[K] extends { default: string } ? string : string | undefined;
+  [K in ServeFlag]: (typeof serveFlags)[K] extends { type: 'boolean' }
+    ? boolean
+    : (typeof serveFlags)[K] extends { default: string }
+      ? string
+      : string | undefined;
 };
 
 /** What the command line asks for. `exitCode` 2 means a bad command line. */

@@ -3,7 +3,9 @@
  * that loads the script-tag bundle from `<path>/client.js`. A chat room with who is online and
  * typing, the connection state and transport, and a transport lab: pick WebSocket, SSE, long
  * polling or polling and compare the latency of your own messages and the requests each makes.
- * Presence and typing are plain messages on the room's channel.
+ * Who is online comes from anywire's presence (`sub.presence()`, `join`/`leave`, this page's name
+ * as its presence data) and the room's last messages from `rewind` on entering; typing notices are
+ * plain messages on the room's channel.
  *
  * Anyone who reaches the demo may use it, so its server is locked to the demo (`demoServerOptions`):
  * each page proves a random id it chose with a secret it keeps (the first page to use an id owns
@@ -32,10 +34,12 @@ function stamp(id: string, payload: Payload): string {
     data = null;
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('demo: a chat message is a JSON object');
-  const kind = data.k === 'msg' || data.k === 'here' || data.k === 'typing' || data.k === 'bye' ? data.k : undefined;
+  const kind = data.k === 'msg' || data.k === 'typing' ? data.k : undefined;
   if (!kind) throw new Error('demo: unknown message kind');
   const from = (data.from ?? {}) as Record<string, unknown>;
-  return JSON.stringify({ k: kind, id: text(data.id, 64), text: text(data.text, 500), from: { id, name: text(from.name, 24) ?? 'anonymous' } });
+  // `at` (typing only): the server's clock, so a page replaying the room's history (rewind) can tell an old notice.
+  const at = kind === 'typing' ? Date.now() : undefined;
+  return JSON.stringify({ k: kind, id: text(data.id, 64), text: text(data.text, 500), at, from: { id, name: text(from.name, 24) ?? 'anonymous' } });
 }
 
 /** The broker of the demo: a publish on `demo.say.<id>` goes to the room, its author stamped. */
@@ -57,10 +61,12 @@ function demoBroker(inner: Broker): Broker {
  * The server options of `anywire serve`: the demo's identities, its channels only, and the
  * room's author stamped by the server. `broker` is wrapped (default: a memory broker).
  */
-export function demoServerOptions(broker: Broker): Pick<ServerOptions, 'broker' | 'authenticate' | 'authorize'> {
+export function demoServerOptions(broker: Broker): Pick<ServerOptions, 'broker' | 'authenticate' | 'authorize' | 'presence'> {
   const owners = new Map<string, string>();
   return {
     broker: demoBroker(broker),
+    // The online list: presence on the room.
+    presence: (channel) => channel === ROOM,
     authenticate: ({ token }) => {
       const m = TOKEN.exec(token ?? '');
       if (!m) return null;
@@ -267,15 +273,28 @@ const script = String.raw`
     });
   }
 
-  // ---- presence and typing: ordinary messages on the room's channel ----
+  // ---- who is online: anywire presence; typing: ordinary messages on the room's channel ----
+  // people: member id (the page's id, its identity) → name. A reconnect or a transport change is
+  // neither a leave nor a join (the server's presenceGrace), so the list does not flicker.
   // No prototype: an id is a key here, and no key may reach Object.prototype.
   var people = Object.create(null), typing = Object.create(null);
+  function addMember(member) {
+    var d = member && member.data;
+    if (member && typeof member.id === 'string') people[member.id] = { name: String((d && d.name) || 'someone').slice(0, 24) };
+  }
+  function refreshPeople(s) {
+    s.presence().then(function (list) {
+      if (s !== sub) return;
+      people = Object.create(null);
+      list.forEach(addMember);
+      renderPeople();
+    }).catch(function () {});
+  }
   function renderPeople() {
     var list = $('people'); list.textContent = '';
     var t = Date.now(), n = 0;
     Object.keys(people).forEach(function (id) {
       var p = people[id];
-      if (t - p.seen > 40000) { delete people[id]; return; }
       n++;
       var li = el('li');
       var av = el('span', 'av', p.name.slice(0, 1).toUpperCase()); av.style.background = color(id);
@@ -314,17 +333,19 @@ const script = String.raw`
 
   // Everything this page says goes to its own channel; the server puts it on the room, stamped.
   function publish(data) { return client ? client.publish(SAY, data) : Promise.reject(new Error('no client')); }
-  function announce() { publish({ k: 'here', from: me }).catch(function () {}); }
+  function known(from) { if (people[from.id]) people[from.id].name = String(from.name).slice(0, 24); }
 
   function onMessage(data) {
     if (!data || typeof data !== 'object' || !data.from || typeof data.from.id !== 'string') return;
     var from = data.from;
-    if (data.k === 'here') { people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
-    if (data.k === 'bye') { delete people[from.id]; renderPeople(); return; }
-    if (data.k === 'typing') { typing[from.id] = { name: String(from.name).slice(0, 24), at: Date.now() }; people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() }; renderPeople(); return; }
+    if (data.k === 'typing') {
+      // A typing notice replayed from history (rewind) is old news.
+      if (!(Date.now() - data.at < 3500)) return;
+      typing[from.id] = { name: String(from.name).slice(0, 24), at: Date.now() }; known(from); renderPeople(); return;
+    }
     if (data.k !== 'msg' || typeof data.text !== 'string') return;
     delete typing[from.id];
-    people[from.id] = { name: String(from.name).slice(0, 24), seen: Date.now() };
+    known(from);
     renderPeople();
     var own = typeof data.id === 'string' && from.id === me.id ? pending[data.id] : undefined;
     if (own) {
@@ -361,12 +382,18 @@ const script = String.raw`
       $('transport').textContent = e.transport ? LABEL[e.transport] : '—';
       renderStats();
     });
-    sub = c.subscribe(CHANNEL, onMessage);
+    // The room's last messages, then live ones: no gap and no duplicate between them.
+    var s = sub = c.subscribe(CHANNEL, onMessage, { rewind: 50, presence: { name: me.name } });
+    people = Object.create(null);
+    sub.on('join', function (e) { if (s === sub) { addMember(e.member); renderPeople(); } });
+    // A member is a page's identity: a page that switched transports in the lab is still here
+    // through its new client, so its old client's end is not a leave.
+    sub.on('leave', function (e) { if (s === sub) { delete people[e.member.id]; renderPeople(); } });
     sub.on('subscribed', function (e) {
       if (c !== client) return;
       if (!joined) { joined = true; system('You joined as ' + me.name + '. Open this page in another window to chat with yourself.'); }
       else if (e.resumed) system('Back online via ' + LABEL[c.transport] + ' — nothing was missed.');
-      announce();
+      refreshPeople(s);
     });
     sub.on('gap', function () {
       if (c === client) system('The server restarted and lost its history: messages sent while you were away may be missing.');
@@ -396,7 +423,7 @@ const script = String.raw`
   var lastTyping = 0;
   $('text').addEventListener('input', function () {
     var t = Date.now();
-    if (t - lastTyping > 2000 && $('text').value) { lastTyping = t; publish({ k: 'typing', from: me }).catch(function () {}); }
+    if (t - lastTyping > 2000 && $('text').value) { lastTyping = t; publish({ k: 'typing', from: me, at: Date.now() }).catch(function () {}); }
   });
   $('composer').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -420,10 +447,10 @@ const script = String.raw`
     if (!v) { $('name').value = me.name; return; }
     me.name = v;
     try { localStorage.setItem('anywire-demo-name', v); } catch (e) {}
-    announce();
+    if (people[me.id]) { people[me.id].name = v; renderPeople(); }
   });
-  setInterval(announce, 15000);
-  window.addEventListener('pagehide', function () { publish({ k: 'bye', from: me }).catch(function () {}); });
+  // Names change (a rename shows to others with that person's next message); the list catches up.
+  setInterval(function () { if (sub) refreshPeople(sub); }, 15000);
 
   // ---- measure all four, one after another, on a private channel ----
   $('measure').addEventListener('click', function () {

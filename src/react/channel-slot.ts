@@ -98,14 +98,21 @@ export class ChannelSlot {
     sub.on('subscribed', onSubscribed);
     sub.on('error', onError);
     client.on('state', update);
-    const detach: (() => unknown)[] = [() => sub.off('subscribed', onSubscribed), () => sub.off('error', onError), () => client.off('state', update)];
+    const detach: (() => unknown)[] = [
+      () => sub.off('subscribed', onSubscribed),
+      () => sub.off('error', onError),
+      () => client.off('state', update),
+    ];
     if (this.presence) {
       const p = sub as unknown as PresenceSubscription;
       const onJoin = ({ member }: { member: PresenceMember }) => this.#presenceEvent(['join', member]);
       const onLeave = ({ member }: { member: PresenceMember }) => this.#presenceEvent(['leave', member]);
       p.on('join', onJoin);
       p.on('leave', onLeave);
-      detach.push(() => p.off('join', onJoin), () => p.off('leave', onLeave));
+      detach.push(
+        () => p.off('join', onJoin),
+        () => p.off('leave', onLeave),
+      );
     }
     this.#detach = () => detach.forEach((d) => d());
     // A new subscription (another channel) starts from scratch; a refused one may already say so.
@@ -126,19 +133,19 @@ export class ChannelSlot {
     Promise.resolve()
       .then(() => ask.call(sub))
       .then(
-      (list) => {
-        if (fetch !== this.#fetch) return; // a newer fetch, or the subscription ended
-        let members: readonly PresenceMember[] = list;
-        for (const e of this.#buffered ?? []) members = apply(members, e);
-        this.#buffered = undefined;
-        this.#set({ members });
-      },
-      (err: Error) => {
-        if (fetch !== this.#fetch) return;
-        this.#buffered = undefined;
-        this.#set({ error: err });
-      },
-    );
+        (list) => {
+          if (fetch !== this.#fetch) return; // a newer fetch, or the subscription ended
+          let members: readonly PresenceMember[] = list;
+          for (const e of this.#buffered ?? []) members = apply(members, e);
+          this.#buffered = undefined;
+          this.#set({ members });
+        },
+        (err: Error) => {
+          if (fetch !== this.#fetch) return;
+          this.#buffered = undefined;
+          this.#set({ error: err });
+        },
+      );
   }
 
   #presenceEvent(e: PresenceEvent): void {

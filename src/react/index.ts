@@ -22,4 +22,13 @@ export { AnywireProvider, useAnywireClient, type AnywireProviderProps } from './
 export { useChannel } from './use-channel.js';
 export { usePresence } from './use-presence.js';
 export { useConnectionState, type ConnectionState } from './use-connection-state.js';
-export type { AnywireClient, ChannelResult, SubscribeOptions, PresenceMember, MessageHandler, MessageMeta, ClientState, TransportName } from './types.js';
+export type {
+  AnywireClient,
+  ChannelResult,
+  SubscribeOptions,
+  PresenceMember,
+  MessageHandler,
+  MessageMeta,
+  ClientState,
+  TransportName,
+} from './types.js';

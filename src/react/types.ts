@@ -9,12 +9,13 @@ import type { MessageHandler, Subscription } from '../core/subscription.js';
 export type AnywireClient = Pick<Client, 'state' | 'transport' | 'on' | 'off' | 'subscribe' | 'publish'>;
 
 /** The third argument of `client.subscribe()` (e.g. `{ rewind: 20 }`), whatever this client takes. */
-export type SubscribeOptions = Parameters<Client['subscribe']> extends [unknown, unknown?, (infer O)?, ...unknown[]]
-  ? unknown extends O
-    ? Record<string, unknown>
-    : // Options a newer client takes (e.g. presence's `rewind`) pass through to it.
-      NonNullable<O> & Record<string, unknown>
-  : Record<string, unknown>;
+export type SubscribeOptions =
+  Parameters<Client['subscribe']> extends [unknown, unknown?, (infer O)?, ...unknown[]]
+    ? unknown extends O
+      ? Record<string, unknown>
+      : // Options a newer client takes (e.g. presence's `rewind`) pass through to it.
+        NonNullable<O> & Record<string, unknown>
+    : Record<string, unknown>;
 
 /** A member of a channel's presence (the contract's `PresenceMember`). */
 export interface PresenceMember {

@@ -29,11 +29,14 @@ export function useSlot<T>(
         if (slot.active) handlerRef.current?.(data, meta);
       };
       const subscribe = client.subscribe as (channel: string, handler: MessageHandler<T>, options?: SubscribeOptions) => Subscription<T>;
-      return (options === undefined ? subscribe.call(client, channel, deliver) : subscribe.call(client, channel, deliver, options)) as Subscription;
+      return (
+        options === undefined ? subscribe.call(client, channel, deliver) : subscribe.call(client, channel, deliver, options)
+      ) as Subscription;
     });
     return () => slot.release();
     // `key` stands for `channel` and `options` by value, so an options object made anew on every
     // render does not resubscribe.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slot, client, key]);
   const snapshot = useSyncExternalStore(slot.subscribe, slot.getSnapshot, serverSnapshot);
   return { client, snapshot };

@@ -90,6 +90,15 @@ describe('demo page of anywire serve', () => {
     await a.page.waitForSelector('.msg.mine[data-latency]');
     await send(b.page, 'Hi from the phone');
     await arrived(a.page, 'Hi from the phone');
+    // Who is online comes from presence: each page lists both (itself marked), no hand-made messages.
+    for (const p of [a.page, b.page]) await p.waitForFunction(() => document.getElementById('count')!.textContent === '2', undefined, { timeout: 30_000 });
+    // A page entering the room now gets its last messages (rewind) and sees three online.
+    const c = await open(desktop, `${url}/#t=sse`);
+    await arrived(c.page, 'Hello from the desktop');
+    await arrived(c.page, 'Hi from the phone');
+    await c.page.waitForFunction(() => document.getElementById('count')!.textContent === '3', undefined, { timeout: 30_000 });
+    await a.page.waitForFunction(() => document.getElementById('count')!.textContent === '3', undefined, { timeout: 30_000 });
+    await c.page.close();
     await a.page.screenshot({ path: artifactPath('demo-desktop.png') });
     await b.page.screenshot({ path: artifactPath('demo-phone.png') });
 

@@ -7,7 +7,7 @@
 // `npm install` per example, nothing fetched, the same code paths as an installed example.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const examplesDir = resolve(repoRoot, 'examples');
@@ -43,8 +43,13 @@ export interface RunningExample {
 
 /** `PORT=0 node server.js` in examples/NAME; resolves with the origin it prints. */
 export function startExample(name: string): Promise<RunningExample> {
-  const child = spawn(process.execPath, ['server.js'], {
-    cwd: resolve(examplesDir, name),
+  return startScript(resolve(examplesDir, name, 'server.js'), `examples/${name}`);
+}
+
+/** `PORT=0 node FILE` in FILE's folder; resolves with the origin it prints ("listening on …"). */
+export function startScript(file: string, name: string): Promise<RunningExample> {
+  const child = spawn(process.execPath, [file], {
+    cwd: dirname(file),
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -67,6 +72,6 @@ export function startExample(name: string): Promise<RunningExample> {
     };
     child.stdout!.setEncoding('utf8').on('data', onData);
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-    void exited.then((code) => reject(new Error(`examples/${name} exited (${code}) before listening:\n${output}`)));
+    void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening:\n${output}`)));
   });
 }

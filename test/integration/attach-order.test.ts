@@ -2,7 +2,7 @@
 // with a bare node:http listener, Express 5, Fastify 5 and Hono 4 (@hono/node-server). In every
 // case anywire alone answers its path (requests and WebSocket upgrades), the app alone answers the
 // rest, and the app's catch-all never sees an anywire request.
-import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import express from 'express';
@@ -126,5 +126,57 @@ describe.each(Object.keys(apps))('attach() with %s', (name) => {
     await anywire.close();
     const after = await fetch(`${base}/rt/client.js`);
     expect([after.status, await after.text()]).toEqual([404, 'app 404']);
+  });
+});
+
+describe('attach() and Expect: 100-continue', () => {
+  it("a request for anywire's path reaches anywire even when the app listens for checkContinue", async () => {
+    const seen: string[] = [];
+    const http = createHttpServer((req, res) => {
+      seen.push(`request ${req.url}`);
+      res.end('app');
+    });
+    // With a checkContinue listener Node emits that instead of 'request' for such requests.
+    http.on('checkContinue', (req, res) => {
+      seen.push(`checkContinue ${req.url}`);
+      res.writeContinue();
+      res.end('app continued');
+    });
+    const anywire = createServer({ path: '/rt' });
+    anywire.attach(http);
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise((r) => http.close(r)));
+    onCleanup(() => anywire.close());
+    const port = (http.address() as AddressInfo).port;
+    const post = (path: string) =>
+      new Promise<{ status: number; body: string; continued: boolean }>((done, reject) => {
+        let continued = false;
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { Expect: '100-continue', 'Content-Type': 'application/json' },
+        });
+        req.on('continue', () => {
+          continued = true;
+          req.end('{}');
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c));
+          res.on('end', () => done({ status: res.statusCode!, body, continued }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const app = await post('/hello');
+    expect(app).toEqual({ status: 200, body: 'app continued', continued: true });
+    const ours = await post('/rt/connect');
+    expect(ours.continued).toBe(true);
+    expect(ours.status).toBeGreaterThanOrEqual(400); // anywire's answer to an empty connect: a 4xx
+    expect(ours.status).toBeLessThan(500);
+    expect(JSON.parse(ours.body)).toMatchObject({ code: expect.any(String) });
+    expect(seen).toEqual(['checkContinue /hello']);
   });
 });

@@ -48,8 +48,9 @@ describe('anywire (the built bin)', () => {
   it('docs/cli.md shows both help texts as the bin prints them', async () => {
     const doc = readFileSync(resolve(root, 'docs/cli.md'), 'utf8');
     const [help, serve] = await Promise.all([cli(['--help']), cli(['serve', '--help'])]);
-    expect(doc).toContain('```text\n' + help.stdout + '```');
-    expect(doc).toContain('```text\n' + serve.stdout + '```');
+    const stale = 'docs/cli.md differs from what the bin prints: run `npm run docs` and commit';
+    expect(doc, stale).toContain('```text\n' + help.stdout + '```');
+    expect(doc, stale).toContain('```text\n' + serve.stdout + '```');
   });
 
   it('--version prints the package version', async () => {
@@ -73,7 +74,11 @@ describe('anywire (the built bin)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const { port } = blocker.address() as { port: number };
     try {
-      expect(await cli(['serve', '--port', String(port)])).toEqual({ code: 1, stdout: '', stderr: `anywire: port ${port} on 127.0.0.1 is busy\n` });
+      expect(await cli(['serve', '--port', String(port)])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `anywire: port ${port} on 127.0.0.1 is busy\n`,
+      });
     } finally {
       blocker.close();
     }

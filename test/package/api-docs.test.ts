@@ -1,6 +1,6 @@
 // The API reference in docs/api/ is generated from the TSDoc of the public entry points
 // (typedoc.json; TypeDoc 0.28 with typedoc-plugin-markdown). This regenerates it into a temporary
-// folder and fails when docs/api/ differs (stale: run `npm run docs:api` and commit), and checks
+// folder and fails when docs/api/ differs (stale: run `npm run docs` and commit), and checks
 // that every public option says its default.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,11 +33,11 @@ afterAll(() => {
 });
 
 describe('docs/api', () => {
-  it('is what the sources generate (else: npm run docs:api)', () => {
+  it('is what the sources generate (else: npm run docs)', () => {
     const fresh = files(out);
-    expect(files(committed), 'the files of docs/api (run `npm run docs:api`)').toEqual(fresh);
+    expect(files(committed), 'the files of docs/api (stale: run `npm run docs` and commit)').toEqual(fresh);
     const stale = fresh.filter((f) => readFileSync(join(out, f), 'utf8') !== readFileSync(join(committed, f), 'utf8'));
-    expect(stale, 'files of docs/api that differ from what the sources generate (run `npm run docs:api`)').toEqual([]);
+    expect(stale, 'files of docs/api that differ from what the sources generate (stale: run `npm run docs` and commit)').toEqual([]);
   });
 
   it('covers every public entry point', () => {
@@ -54,13 +54,25 @@ describe('docs/api', () => {
         for (const prop of (type.children ?? []) as DeclarationReflection[]) {
           const comment = prop.comment;
           const text = comment
-            ? Comment.combineDisplayParts(comment.summary) + comment.blockTags.map((t) => `${t.tag} ${Comment.combineDisplayParts(t.content)}`).join(' ')
+            ? Comment.combineDisplayParts(comment.summary) +
+              comment.blockTags.map((t) => `${t.tag} ${Comment.combineDisplayParts(t.content)}`).join(' ')
             : '';
           if (!/\bDefault\b|@defaultValue|\bRequired\b/.test(text)) missing.push(`${mod.name}: ${type.name}.${prop.name}`);
         }
       }
     }
-    expect([...checked]).toEqual(expect.arrayContaining(['ClientOptions', 'NodeClientOptions', 'ReconnectOptions', 'ServerOptions', 'MemoryBrokerOptions', 'RedisBrokerOptions', 'HistoryOptions', 'AnywireProviderProps']));
+    expect([...checked]).toEqual(
+      expect.arrayContaining([
+        'ClientOptions',
+        'NodeClientOptions',
+        'ReconnectOptions',
+        'ServerOptions',
+        'MemoryBrokerOptions',
+        'RedisBrokerOptions',
+        'HistoryOptions',
+        'AnywireProviderProps',
+      ]),
+    );
     expect(missing).toEqual([]);
   });
 });

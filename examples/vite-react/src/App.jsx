@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useChannel, useConnectionState } from 'anywire/react';
+import { useChannel, useConnectionState, usePresence } from 'anywire/react';
 
 const me = `guest-${Math.random().toString(36).slice(2, 6)}`;
 
@@ -10,6 +10,8 @@ export function App() {
   // Subscribed once while mounted; the handler may be a new arrow on every render.
   const { publish, state } = useChannel('chat', (data, { offset }) => setMessages((m) => [...m, { ...data, offset }]));
   const { state: connection, transport } = useConnectionState();
+  // Who is in the chat: every subscriber of 'chat', with the name each one subscribed with.
+  const members = usePresence('chat', { name: me });
 
   async function send(event) {
     event.preventDefault();
@@ -32,6 +34,13 @@ export function App() {
           {transport ? ` over ${transport}` : ''} · chat {state}
         </p>
       </header>
+      <p className="online" data-testid="online">
+        online:{' '}
+        {members
+          .map((m) => m.data?.name ?? m.id)
+          .sort()
+          .join(', ')}
+      </p>
       <ol data-testid="messages">
         {messages.map((m) => (
           <li key={m.offset} className={m.from === me ? 'mine' : ''}>

@@ -12,6 +12,7 @@ import { Hub } from './hub.js';
 import { Metrics } from './metrics.js';
 import type { Identity, ResolvedServerOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
+import { PresenceTracker } from './presence.js';
 import { Expiry, expiryOf } from './token-expiry.js';
 import type { Session } from './session.js';
 
@@ -28,6 +29,8 @@ export interface ServerEvents {
 
 export class ServerCore extends EventEmitter<ServerEvents> {
   readonly hub: Hub;
+  /** Present when the `presence` option is on. */
+  readonly presence: PresenceTracker | undefined;
   /** Counters behind `server.stats()` and `server.metrics()` (metrics.ts). */
   readonly metrics: Metrics;
   /** Ends live connections whose token expired (token-expiry.ts). */
@@ -53,6 +56,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   ) {
     super();
     this.hub = new Hub(broker);
+    this.presence = options.presence === false ? undefined : new PresenceTracker(this);
     this.metrics = new Metrics(2 * options.heartbeatInterval);
     this.on('connection', (e) => this.metrics.opened[e.transport]++);
     this.channelQuota = new ChannelQuota(options.maxChannelsPerMinute);

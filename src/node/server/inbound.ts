@@ -31,7 +31,7 @@ function salvage(raw: unknown, decoded: Decoded<ClientFrame>): Inbound {
     }
     const id = (item as { id?: unknown } | null)?.id;
     const t = (item as { t?: unknown } | null)?.t;
-    if ((t === 'pub' || t === 'sub') && (typeof id === 'string' || typeof id === 'number')) {
+    if ((t === 'pub' || t === 'sub' || t === 'hist' || t === 'pres') && (typeof id === 'string' || typeof id === 'number')) {
       errors.push({ t: 'err', code: 'BAD_REQUEST', msg: `invalid ${t} frame: ${describe(one)}`, id });
     } else {
       return { frames: [], errors: [], violation: `invalid frame: ${describe(one)}` };

@@ -14,6 +14,8 @@ export { redisBroker, type RedisBrokerOptions, type RedisBrokerHandle } from './
 export type { Broker, BrokerMessage, BrokerListener, HistoryOptions, HistoryResult, Payload, SignalListener } from './brokers/types.js';
 export type { ServerOptions, AuthorizeContext, Identity } from './options.js';
 export type { ServerEvents } from './core.js';
+export type { HistoryAnswer, HistoryMessage, HistoryQuery } from './history.js';
+export type { PresenceMember } from './presence.js';
 export type { ServerStats } from './metrics.js';
 export type { StandardSchemaV1 } from '../../core/standard-schema.js';
 export { AnywireError } from '../../core/errors.js';

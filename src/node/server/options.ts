@@ -90,6 +90,18 @@ export interface ServerOptions {
    */
   maxChannelsPerMinute?: number | false;
   /**
+   * Presence (who is subscribed) on every channel (`true`) or on those a function picks. Its joins
+   * and leaves are kept in the channel's history beside the messages. See docs/presence.md.
+   * Default: false.
+   * @example presence: (channel) => channel.startsWith('room:')
+   */
+  presence?: boolean | ((channel: string) => boolean);
+  /**
+   * ms a client's presence outlives its last sign of life: a reconnect, a transport change or a
+   * move to another server within it is neither a leave nor a join. Default: 10000.
+   */
+  presenceGrace?: number;
+  /**
    * Serve `GET <path>/metrics` (Prometheus text exposition of `server.metrics()`). `<path>/health`
    * is always served. Default: false.
    */
@@ -122,6 +134,8 @@ export interface ResolvedServerOptions {
   authCacheTtl: number;
   handshakeTimeout: number;
   shutdownRetryAfter: number;
+  presence: boolean | ((channel: string) => boolean);
+  presenceGrace: number;
   metrics: boolean;
   schemas: SchemaTable | undefined;
   maxConnectionAge: number;
@@ -188,6 +202,8 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authCacheTtl: o.authCacheTtl ?? 60_000,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     shutdownRetryAfter: o.shutdownRetryAfter ?? 1000,
+    presence: o.presence ?? false,
+    presenceGrace: positive('presenceGrace', o.presenceGrace ?? 10_000),
     metrics: o.metrics ?? false,
     schemas: o.schemas ? new SchemaTable(o.schemas) : undefined,
     maxConnectionAge: positive('maxConnectionAge', o.maxConnectionAge ?? 86_400_000),

@@ -1,5 +1,12 @@
 import { toBase64 } from '../../core/base64.js';
 import type { BrokerMessage } from './brokers/types.js';
+import { isPresenceEvent, readPresencePayload } from './presence-event.js';
+
+/** A stored presence event as a `msg` frame with `p` (see presence-event.ts). */
+function presenceText(head: string, payload: string): string {
+  const e = readPresencePayload(payload);
+  return head + ',"p":"' + e.kind + '","d":' + e.json + '}';
+}
 
 /**
  * A broadcast message, encoded once. Every subscriber's sink writes the same string (or bytes),
@@ -27,9 +34,11 @@ export class Outgoing {
     if (this.textCache === undefined) {
       const head = '{"t":"msg","ch":' + JSON.stringify(this.channel) + ',"o":' + this.offset;
       this.textCache =
-        typeof this.payload === 'string'
-          ? head + ',"d":' + this.payload + '}'
-          : head + ',"b":"' + toBase64(this.payload) + '"}';
+        typeof this.payload !== 'string'
+          ? head + ',"b":"' + toBase64(this.payload) + '"}'
+          : isPresenceEvent(this.payload)
+            ? presenceText(head, this.payload)
+            : head + ',"d":' + this.payload + '}';
     }
     return this.textCache;
   }

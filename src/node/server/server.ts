@@ -11,6 +11,10 @@ import { originAllowed } from './origin.js';
 import { WebSocketHandler } from './transports/websocket.js';
 import { HttpHandler } from './transports/http.js';
 import { mount, type AnyHttpServer } from './attach.js';
+import { history, type HistoryAnswer, type HistoryQuery } from './history.js';
+import { SERVER_LIST_LIMIT, type PresenceMember } from './presence.js';
+import { AnywireError } from '../../core/errors.js';
+import { CHANNEL_PATTERN } from '../../core/frames.js';
 import { serveOps, stats } from './health.js';
 import type { ServerStats } from './metrics.js';
 
@@ -109,6 +113,22 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     return this.core.publish(channel, data);
   }
 
+  /** A page of a channel's history, newest last: `{ messages: [{ data, offset }], epoch, latest }`. */
+  history(channel: string, query?: HistoryQuery): Promise<HistoryAnswer> {
+    return history(this.core.broker, channel, query);
+  }
+
+  /**
+   * Who is subscribed to `channel` (at most 10,000 members): the same list on every server of one
+   * Redis. Rejects with BAD_REQUEST when presence is not enabled on the channel.
+   */
+  async presence(channel: string): Promise<PresenceMember[]> {
+    const p = this.core.presence;
+    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
+    if (!p?.enabled(channel)) throw new AnywireError('BAD_REQUEST', `presence is not enabled on "${channel}"`);
+    return (await p.list(channel, SERVER_LIST_LIMIT)).members;
+  }
+
   /** Counters and gauges for dashboards; see docs/operations.md. */
   stats(): ServerStats {
     return stats(this.core);
@@ -142,6 +162,7 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
       for (const s of this.sockets) s.destroy();
       await closed;
     }
+    await this.core.presence?.close();
     await this.core.broker.close();
   }
 

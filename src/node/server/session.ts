@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TransportName } from '../../adapters/types.js';
 import type { Code } from '../../core/codes.js';
-import type { ClientFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
-import type { Payload } from './brokers/types.js';
+import type { ClientFrame, HistoryFrame, PresenceFrame, PublishFrame, SubscribeFrame } from '../../core/frames.js';
+import { answerQuery } from './queries.js';
+import type { HistoryResult, Payload } from './brokers/types.js';
+import { rewindPage } from './history.js';
 import type { HubMember } from './hub.js';
 import type { Identity } from './options.js';
 import type { Outgoing, Sink } from './outgoing.js';
@@ -109,6 +111,10 @@ export class Session implements HubMember {
         case 'pub':
           this.publish(f);
           break;
+        case 'hist':
+        case 'pres':
+          this.query(f);
+          break;
         case 'ping':
           this.sink.frame({ t: 'pong' });
           break;
@@ -140,19 +146,34 @@ export class Session implements HubMember {
       return this.error('FORBIDDEN', `not allowed to subscribe to "${ch}"`, f.id, ch);
     }
     if (stale()) return;
-    let history;
+    let history: HistoryResult;
+    let rewound: number | undefined;
     try {
       await this.core.hub.join(ch, this); // idempotent: a re-subscribe keeps one membership
       if (stale()) return;
-      history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      await this.core.presence?.hold(ch, this, this.identity, f, this.id);
+      if (stale()) return;
+      if (f.rw && !f.since) {
+        // Rewind resolved into a resume: from just before the n-th newest message, replayed as
+        // any resume is (presence events among them included), then live, by offset.
+        const r = await rewindPage(this.core.broker, ch, f.rw);
+        if (stale()) return;
+        const h = await this.core.broker.history(ch, { epoch: r.epoch, offset: r.from });
+        // Trimmed between the two reads (or a new epoch): start from now instead, never a gap.
+        history = h.gap ? { epoch: h.epoch, top: h.top, messages: [] } : h;
+        rewound = h.gap ? h.top : r.from;
+      } else {
+        history = await this.core.broker.history(ch, f.since && { epoch: f.since.e, offset: f.since.o });
+      }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
+      if ((err as { code?: Code }).code === 'BAD_REQUEST') return this.error('BAD_REQUEST', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
       this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
       return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }
     if (stale()) return;
     const resumed = f.since !== undefined && history.gap === undefined;
-    sub.last = resumed ? f.since!.o : history.top;
+    sub.last = resumed ? f.since!.o : (rewound ?? history.top);
     sub.epoch = history.epoch;
     if (!quiet || history.gap || (f.since !== undefined && f.since.e !== history.epoch)) {
       const frame: Record<string, unknown> = { t: 'subd', id: f.id, ch, e: history.epoch, o: sub.last, r: resumed };
@@ -178,6 +199,7 @@ export class Session implements HubMember {
   unsubscribe(channel: string): void {
     if (!this.subs.delete(channel)) return;
     this.core.hub.leave(channel, this);
+    this.core.presence?.release(channel, this);
   }
 
   /** Called by the hub for every message on a channel this session joined. */
@@ -221,7 +243,10 @@ export class Session implements HubMember {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const ch of this.subs.keys()) this.core.hub.leave(ch, this);
+    for (const ch of this.subs.keys()) {
+      this.core.hub.leave(ch, this);
+      this.core.presence?.release(ch, this);
+    }
     this.subs.clear();
   }
 
@@ -254,6 +279,20 @@ export class Session implements HubMember {
     allowed.then((ok) => {
       if (!ok) return this.error('FORBIDDEN', `not allowed to publish to "${f.ch}"`, f.id, f.ch);
       this.store(f, payload);
+    });
+  }
+
+  /** A history page or the presence list: needs `subscribe` permission; one answer frame. */
+  private query(f: HistoryFrame | PresenceFrame): void {
+    const allowed = this.allowed(f.ch, 'subscribe');
+    void allowed.then(async (ok) => {
+      if (!ok) return this.error('FORBIDDEN', `not allowed to read "${f.ch}"`, f.id, f.ch);
+      try {
+        this.sink.frame(await answerQuery(this.core, f));
+      } catch (err) {
+        const e = err as { code?: Code; message: string };
+        this.error(e.code ?? 'BROKER_UNAVAILABLE', e.message, f.id, f.ch);
+      }
     });
   }
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { HistoryBudget, storedBytes } from './history-budget.js';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryReadOptions, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryPage, HistoryReadOptions, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
 
 interface Stored {
   message: BrokerMessage;
@@ -96,6 +96,19 @@ class MemoryBroker implements Broker {
     const end = options?.limit === undefined ? state.ring.length : Math.min(state.ring.length, start + Math.max(1, options.limit));
     for (let i = start; i < end; i++) messages.push(state.ring[i]!.message);
     return { epoch, top, messages };
+  }
+
+  async readBack(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
+    const state = this.channel(channel);
+    this.trim(state, Infinity, Date.now());
+    const before = options.before ?? Infinity;
+    const messages: BrokerMessage[] = [];
+    // Offsets in the ring are consecutive: the entry below `before` is found by arithmetic.
+    const oldest = state.ring[state.head]?.message.offset ?? state.top + 1;
+    let i = Math.min(state.ring.length, state.head + Math.max(0, Math.min(before, state.top + 1) - oldest)) - 1;
+    for (; i >= state.head && messages.length < options.limit; i--) messages.push(state.ring[i]!.message);
+    messages.reverse();
+    return { epoch: state.epoch, top: state.top, messages };
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {

@@ -19,7 +19,10 @@ import { ShardedBus, SingleBus, closeConnection, type LiveBus } from './redis-bu
 import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1, UNBORN_EPOCH } from './redis-scripts.js';
 import { RedisSignals } from './redis-signals.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryPage, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
+import { PAGE_LUA, pageArgs, readPage } from './redis-page.js';
+import { RedisPresenceStore } from '../presence-redis.js';
+import type { PresenceStore } from '../presence-store.js';
 
 export interface RedisBrokerOptions {
   /** Redis URL, e.g. 'redis://:password@host:6379/0'. Default: 'redis://127.0.0.1:6379' when no `client` or `cluster` is given. */
@@ -250,6 +253,13 @@ class RedisBroker implements Broker {
     return result;
   }
 
+  /** History read backwards (XREVRANGE with COUNT): see redis-page.ts. */
+  async readBack(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
+    await this.ready();
+    const k = channelKeys(this.prefix, channel);
+    return readPage(channel, (await this.script(PAGE_LUA, [k.meta, k.stream], pageArgs(UNBORN_EPOCH, this.metaTtl, options), true)) as unknown[]);
+  }
+
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {
     const existing = this.channels.get(channel);
     if (existing) {
@@ -300,6 +310,14 @@ class RedisBroker implements Broker {
     this.signals.add(topic, listener);
     await this.ready();
     await this.signals.subscribe(topic);
+  }
+
+  /** Presence kept in this Redis, shared by every server on it (presence-redis.ts). */
+  presenceStore(): PresenceStore {
+    return new RedisPresenceStore(this.prefix, async (lua, keys, args) => {
+      await this.ready();
+      return this.script(lua, keys, args, false);
+    }, 60_000);
   }
 
   async close(): Promise<void> {

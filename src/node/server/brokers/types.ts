@@ -1,4 +1,5 @@
 import type { GapReason } from '../../../core/frames.js';
+import type { PresenceStore } from '../presence-store.js';
 
 /** A message body as brokers store it: the JSON text of the data, or raw binary. */
 export type Payload = string | Uint8Array;
@@ -48,6 +49,16 @@ export interface HistoryReadOptions {
   limit?: number | undefined;
 }
 
+/** A page of history read backwards (see `Broker.readBack`). */
+export interface HistoryPage {
+  /** The channel's current epoch. */
+  epoch: string;
+  /** The channel's latest offset (0 when nothing was published in this epoch). */
+  top: number;
+  /** At most `limit` messages with offsets below `before`, newest last; what was trimmed is simply absent. */
+  messages: BrokerMessage[];
+}
+
 export type BrokerListener = (message: BrokerMessage) => void;
 
 /** Receives the `data` of a broker signal. */
@@ -74,6 +85,12 @@ export interface Broker {
    * served from the start of the current epoch. `options.limit` bounds the messages returned.
    */
   history(channel: string, since?: { epoch: string; offset: number }, options?: HistoryReadOptions): Promise<HistoryResult>;
+  /**
+   * History read backwards: the newest `limit` messages with an offset below `before` (all when
+   * absent), newest last. Backs `history()` and `rewind`. Optional for third-party brokers; without
+   * it those answer BAD_REQUEST.
+   */
+  readBack?(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage>;
   subscribe(channel: string, listener: BrokerListener): Promise<void>;
   unsubscribe(channel: string, listener: BrokerListener): Promise<void>;
   /** False while the backing store is unreachable. */
@@ -94,6 +111,11 @@ export interface Broker {
   signal?(topic: string, data: string): void;
   /** Listens to `signal`s on `topic`; resolves once listening. Listeners stay until `close()`. */
   onSignal?(topic: string, listener: SignalListener): Promise<void>;
+  /**
+   * Where presence is kept when this broker spans servers (the Redis broker keeps it in Redis).
+   * Absent on single-process brokers: the server then keeps presence in memory.
+   */
+  presenceStore?(): PresenceStore;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

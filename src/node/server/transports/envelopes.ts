@@ -13,6 +13,10 @@ export const cursorEntry = z.object({
     z.object({ e: z.string().check(z.minLength(1), z.maxLength(MAX_ID)), o: z.int().check(z.nonnegative()) }),
   ),
   q: z.optional(z.boolean()),
+  // Rewind and presence (docs/protocol.md); checked like the `sub` frame's fields.
+  rw: z.optional(z.int().check(z.positive())),
+  pc: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_ID))),
+  p: z.optional(z.custom<unknown>((v) => v !== undefined)),
 });
 
 const cursor = z.array(cursorEntry).check(z.maxLength(MAX_BATCH));

@@ -76,9 +76,7 @@ export class HttpSessions {
    */
   subscribeAll(session: Session, subs: readonly CursorEntry[]): Promise<unknown> {
     return Promise.all(
-      subs.map((e) =>
-        session.subscribe(e.since ? { t: 'sub', id: e.id, ch: e.ch, since: e.since } : { t: 'sub', id: e.id, ch: e.ch }, e.q === true),
-      ),
+      subs.map(({ q, ...e }) => session.subscribe({ t: 'sub', ...e }, q === true)),
     );
   }
 }

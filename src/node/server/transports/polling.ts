@@ -116,7 +116,8 @@ export class PollingHandler {
     for (const f of inbound.frames) {
       if (f.t === 'auth') {
         token = f.token; // a token refresh: answered last, with the session id to use from now on
-      } else if (f.t === 'pub') {
+      } else if (f.t === 'pub' || f.t === 'hist' || f.t === 'pres') {
+        // Each gets exactly one answer frame (ack, histd, presd or err).
         frames.push(f);
         waiting++;
       } else if (f.t === 'ping') {

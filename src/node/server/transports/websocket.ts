@@ -65,6 +65,8 @@ class Connection implements Sink {
   private earlyBytes = 0;
   private authenticating = false;
   private handshake: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the server ended a silent socket (TIMEOUT): the disconnect reason. */
+  private timedOut: string | undefined = undefined;
 
   constructor(
     private readonly ws: AnywireSocket,
@@ -137,7 +139,7 @@ class Connection implements Sink {
     this.sockets.delete(this.ws);
     this.stopHandshakeTimer();
     this.closed = true;
-    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : `socket closed (${code})`);
+    if (this.session) this.core.closed(this.session, reason.length ? reason.toString() : (this.timedOut ?? `socket closed (${code})`));
   }
 
   private stopHandshakeTimer(): void {
@@ -171,6 +173,13 @@ class Connection implements Sink {
     this.flush();
     this.closed = true;
     const reason = retryAfter === undefined ? code : `${code} retry=${retryAfter}`;
+    // A peer silent for two heartbeats will not answer a close handshake either: free the socket
+    // now (ws would wait 30 s), so the session ends now (presence starts its grace from here).
+    // A TIMEOUT for maxConnectionAge goes to a live peer: it gets the close handshake.
+    if (code === 'TIMEOUT' && message.startsWith('no heartbeat')) {
+      this.timedOut = reason;
+      return this.ws.terminate();
+    }
     this.ws.close(code === 'SERVER_SHUTTING_DOWN' ? 1012 : code === 'PROTOCOL_ERROR' ? 1002 : 1008, reason);
   }
 
