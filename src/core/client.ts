@@ -545,7 +545,7 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   /** Schedules the in-band token refresh of `link` ahead of its `exp` (token-refresh.ts). */
   #refresh(link: Link, retry?: boolean): void {
     clearTimeout(this.#refreshTimer);
-    if (typeof this.#opts.token != 'function') return;
+    if (typeof this.#opts.token !== 'function') return;
     this.#refreshTimer = refreshTimer(link.welcome.exp, () =>
       this.#resolveToken().then(
         (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),

@@ -260,6 +260,9 @@ export class Hub {
           break;
         case 'pong':
         case 'connect':
+        // The connection's token is the hub's to refresh (its own client does); every tab's client
+        // hears the server's `authd` to it, so theirs need not go out (N tabs, one refresh).
+        case 'auth':
           break;
         default: {
           // A request of a kind the hub does not know: forwarded, its numeric id mapped to ours.

@@ -402,6 +402,11 @@ describe('share groups (fakes)', () => {
     await vi.waitFor(() => expect(down('L2')).toContain('ack'));
     expect(down('L1')).not.toContain('ack');
 
+    // A tab's token refresh stays in the browser: the connection's token is the hub's to refresh.
+    const before = sent.length;
+    hub.up('L1', [{ t: 'auth', token: 'fresh' } as ClientFrame]);
+    expect(sent.length).toBe(before);
+
     // A `sub` with more than a position (a rewind, presence data) always goes to the server, as
     // the link's own, with what it asked for.
     hub.open('L4', 'tab-L4', 'websocket');

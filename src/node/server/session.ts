@@ -427,7 +427,9 @@ export class Session implements HubMember {
     if (m.epoch !== sub.epoch || m.offset > sub.last + 1) {
       // The broker's stream jumped (a new epoch after a lost history, or a hole it could not
       // fill): resubscribe from this client's position, which fills the hole or reports the gap.
-      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, true, true);
+      // With its subd (it may replace a client's own resume, whose subd would never come); what is
+      // queued stays (`keep`): it precedes this position.
+      void this.subscribe({ t: 'sub', id: sub.id, ch: m.channel, since: { e: sub.epoch, o: sub.last } }, false, true);
       return;
     }
     sub.last = m.offset;
