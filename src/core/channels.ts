@@ -88,7 +88,12 @@ export class Channels {
 
   /** Every channel's subscription and position, read by the HTTP transports (`cursorOf`). */
   positions(): Iterable<ChannelPosition> {
-    return this.#records.values();
+    const out: ChannelPosition[] = [];
+    for (const rec of this.#records.values()) {
+      const { rw, pc, p } = withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since: this.#since(rec) }, rec.subs, this.#host.clientId);
+      out.push({ name: rec.name, subId: rec.subId, epoch: rec.epoch, offset: rec.offset, confirmed: rec.confirmed, rw, pc, p });
+    }
+    return out;
   }
 
   /** The link is gone: every subscription waits for the next one (and no retry timer runs). */
@@ -208,7 +213,10 @@ export class Channels {
     rec.subId = ++this.#subSeq;
     rec.confirmed = false;
     for (const sub of rec.subs) sub.subscribing();
-    const since = rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
-    return withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since }, rec.subs, this.#host.clientId);
+    return withPresence({ t: 'sub', id: rec.subId, ch: rec.name, since: this.#since(rec) }, rec.subs, this.#host.clientId);
+  }
+
+  #since(rec: ChannelRecord): { e: string; o: number } | undefined {
+    return rec.epoch !== undefined && rec.offset !== undefined ? { e: rec.epoch, o: rec.offset } : undefined;
   }
 }

@@ -74,6 +74,10 @@ export interface ChannelPosition {
   readonly offset?: number | undefined;
   /** The server confirmed `subId`. */
   readonly confirmed: boolean;
+  /** What the `sub` frame carries besides the position (rewind, presence), so a server that rebuilds the session has it too. */
+  readonly rw?: number | undefined;
+  readonly pc?: string | undefined;
+  readonly p?: unknown;
 }
 
 /** One subscription as the server sees it on every HTTP request; `q` marks one already confirmed. */
@@ -82,6 +86,9 @@ export interface CursorEntry {
   ch: string;
   since?: Since;
   q?: true;
+  rw?: number;
+  pc?: string;
+  p?: unknown;
 }
 
 /** The cursor entries of the core's positions (for the HTTP transports; WebSocket never needs it). */
@@ -91,6 +98,9 @@ export function cursorOf(positions: Iterable<ChannelPosition>): CursorEntry[] {
     const e: CursorEntry = { id: p.subId, ch: p.name };
     if (p.epoch !== undefined && p.offset !== undefined) e.since = { e: p.epoch, o: p.offset };
     if (p.confirmed) e.q = true;
+    if (p.rw !== undefined) e.rw = p.rw;
+    if (p.pc !== undefined) e.pc = p.pc;
+    if (p.p !== undefined) e.p = p.p;
     out.push(e);
   }
   return out;

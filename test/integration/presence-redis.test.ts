@@ -151,4 +151,33 @@ describe('presence on Redis, two servers', () => {
     expect(got).toHaveLength(2);
     expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 });
   });
+  it('a polling client whose next request lands on a server without its session (rebuilt from the cursor) is neither leave nor join', async () => {
+    const url = await redisUrl();
+    const prefix = testPrefix();
+    onCleanup(() => deletePrefix(url, prefix));
+    const options = { secret: TEST_SECRET, presence: true, presenceGrace: grace, heartbeatInterval: hb, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
+    const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
+    const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
+    const watcher = client(b.url, { token: 'watcher', transports: ['websocket'] }).subscribe('room');
+    const got = events(watcher);
+    await watcher.ready;
+    const proxy = await startTcpProxy(a.port);
+    onCleanup(() => proxy.close());
+    const poller = client(`http://127.0.0.1:${proxy.port}/anywire`, { token: 'pat', transports: ['polling'], ...fast });
+    await poller.subscribe('room', () => {}, { presence: { name: 'Pat' } }).ready;
+    await vi.waitFor(() => expect(got).toEqual(['join:pat']));
+    // Every later request goes to B, which never saw the session: it rebuilds it from the signed id
+    // and the cursor, which must carry the presence connection, or A's copy expires into a leave.
+    let handshakesOnB = 0;
+    b.server.on('connection', () => handshakesOnB++);
+    proxy.setTargets(b.port);
+    proxy.cutAll();
+    await new Promise((r) => setTimeout(r, bound)); // long enough for a wrong leave
+    expect(poller.state).toBe('connected');
+    expect(handshakesOnB).toBe(0); // B rebuilt the session; the client never connected again
+    expect(got).toEqual(['join:pat']);
+    const members = await b.server.presence('room');
+    expect(counts(members)).toEqual({ pat: 1, watcher: 1 });
+    expect(members.find((m) => m.id === 'pat')?.data).toEqual({ name: 'Pat' });
+  });
 });

@@ -41,6 +41,10 @@ export interface CursorEntry {
   ch: string;
   since?: { e: string; o: number } | undefined;
   q?: boolean | undefined;
+  /** Rewind and presence, as on the `sub` frame: a session rebuilt from the cursor keeps them. */
+  rw?: number | undefined;
+  pc?: string | undefined;
+  p?: unknown;
 }
 
 /** Where a session pauses its upstream while over its rate budget (a WebSocket stops reading). */
@@ -388,8 +392,13 @@ export class Session implements HubMember {
    */
   reconcile(cursor: readonly CursorEntry[]): Promise<unknown> {
     const started: Promise<void>[] = [];
-    const again = (e: CursorEntry, quiet: boolean) =>
-      started.push(this.subscribe(e.since ? { t: 'sub', id: e.id, ch: e.ch, since: e.since } : { t: 'sub', id: e.id, ch: e.ch }, quiet));
+    const again = (e: CursorEntry, quiet: boolean) => {
+      const f: SubscribeFrame = e.since ? { t: 'sub', id: e.id, ch: e.ch, since: e.since } : { t: 'sub', id: e.id, ch: e.ch };
+      if (e.rw !== undefined && !e.since) f.rw = e.rw;
+      if (e.pc !== undefined) f.pc = e.pc;
+      if (e.p !== undefined) f.p = e.p;
+      started.push(this.subscribe(f, quiet));
+    };
     for (const e of cursor) {
       const gone = this.unsubbed?.get(e.ch);
       if (gone !== undefined && gone >= e.id) continue;
