@@ -46,12 +46,20 @@ if (!cluster) {
 try {
   const single = redisBroker({ url: arg('--url', 'redis://127.0.0.1:6379'), keyPrefix: prefix });
   await measure('single Redis, 1 channel', single, ['c']);
-  await measure('single Redis, 64 channels', single, Array.from({ length: 64 }, (_, i) => `c${i}`));
+  await measure(
+    'single Redis, 64 channels',
+    single,
+    Array.from({ length: 64 }, (_, i) => `c${i}`),
+  );
   await single.close();
   const c = redisBroker({ cluster, keyPrefix: prefix });
   // {tag} keeps every channel key in one slot; plain names spread over the shards.
   await measure('Redis Cluster (3 primaries), 1 channel = 1 shard', c, ['c']);
-  await measure('Redis Cluster (3 primaries), 64 channels, 3 shards', c, Array.from({ length: 64 }, (_, i) => `c${i}`));
+  await measure(
+    'Redis Cluster (3 primaries), 64 channels, 3 shards',
+    c,
+    Array.from({ length: 64 }, (_, i) => `c${i}`),
+  );
   await c.close();
 } finally {
   if (own) stopCluster(own);

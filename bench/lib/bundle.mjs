@@ -56,8 +56,18 @@ export async function measureBundles() {
   };
   const ws = wsOnlyEntry();
   const out = [];
-  out.push({ name: 'anywire (full browser client)', key: 'full', ...(await build("export * from './src/browser/index.ts';", ROOT)), note: 'src/browser/index.ts' });
+  out.push({
+    name: 'anywire (full browser client)',
+    key: 'full',
+    ...(await build("export * from './src/browser/index.ts';", ROOT)),
+    note: 'src/browser/index.ts',
+  });
   out.push({ name: 'anywire (WebSocket only)', key: 'wsOnly', ...(await build(ws.contents, ROOT)), note: ws.note });
-  out.push({ name: 'socket.io-client 4.8', key: 'socketio', ...(await build("export { io } from 'socket.io-client';", BENCH)), note: "export { io } from 'socket.io-client'" });
+  out.push({
+    name: 'socket.io-client 4.8',
+    key: 'socketio',
+    ...(await build("export { io } from 'socket.io-client';", BENCH)),
+    note: "export { io } from 'socket.io-client'",
+  });
   return out;
 }

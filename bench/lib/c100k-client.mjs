@@ -34,7 +34,13 @@ serve({
     const t0 = Date.now();
     let next = 0;
     const one = async (i) => {
-      const c = createClient({ url, transports: ['websocket'], WebSocket: sockets[i % sockets.length], reconnect: false, connectTimeout: 60_000 });
+      const c = createClient({
+        url,
+        transports: ['websocket'],
+        WebSocket: sockets[i % sockets.length],
+        reconnect: false,
+        connectTimeout: 60_000,
+      });
       try {
         await c.connect();
         await c.subscribe('all', (d) => arrived(d.k)).ready;
@@ -61,7 +67,10 @@ serve({
         clearTimeout(timer);
         resolve({ last: String(a.last), count: a.count });
       };
-      const timer = setTimeout(() => reject(new Error(`broadcast ${k}: ${a.count}/${clients.length} arrived within ${timeout} ms`)), timeout);
+      const timer = setTimeout(
+        () => reject(new Error(`broadcast ${k}: ${a.count}/${clients.length} arrived within ${timeout} ms`)),
+        timeout,
+      );
       if (a.count === clients.length) return done();
       a.waiters.push(done);
     });

@@ -58,9 +58,12 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
   if (!PRLIMIT) notes.push('prlimit not found: the processes keep the inherited open-files limit, which may cap the count');
   const children = [];
   const track = (c) => (children.push(c), c);
-  const hard = setTimeout(() => {
-    for (const c of children) c.kill(0);
-  }, cfg.connectMs + cfg.broadcasts * cfg.broadcastMs + 120_000);
+  const hard = setTimeout(
+    () => {
+      for (const c of children) c.kill(0);
+    },
+    cfg.connectMs + cfg.broadcasts * cfg.broadcastMs + 120_000,
+  );
   hard.unref();
   try {
     const srvLaunch = launcher(Math.min(serverFiles, cfg.count + 4096), ['--expose-gc', '--max-old-space-size=8192']);
@@ -70,17 +73,30 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
     const procs = Math.min(cfg.procs, Math.max(1, Math.ceil(cfg.count / 500)));
     const share = Array.from({ length: procs }, (_, i) => Math.floor(cfg.count / procs) + (i < cfg.count % procs ? 1 : 0));
     const clients = [];
-    for (let i = 0; i < procs; i++) clients.push(track(await spawn(`${bench}lib/c100k-client.mjs`, launcher(Math.min(serverFiles, share[i] + 1024), ['--max-old-space-size=4096']))));
+    for (let i = 0; i < procs; i++)
+      clients.push(
+        track(await spawn(`${bench}lib/c100k-client.mjs`, launcher(Math.min(serverFiles, share[i] + 1024), ['--max-old-space-size=4096']))),
+      );
     log(`c100k: ${cfg.count} clients from ${procs} processes over ${addresses.join(', ')} to ${url}`);
     const t0 = Date.now();
-    const progress = setInterval(() => {
-      srv.call('connections', {}, 5000).then((n) => log(`c100k: ${n} connected after ${((Date.now() - t0) / 1000).toFixed(0)} s`), () => {});
-    }, quick ? 5000 : 15_000);
+    const progress = setInterval(
+      () => {
+        srv.call('connections', {}, 5000).then(
+          (n) => log(`c100k: ${n} connected after ${((Date.now() - t0) / 1000).toFixed(0)} s`),
+          () => {},
+        );
+      },
+      quick ? 5000 : 15_000,
+    );
     let opened;
     try {
       opened = await Promise.all(
         clients.map((c, i) =>
-          c.call('connect', { url, count: share[i], concurrency: Math.ceil(cfg.concurrency / procs), addresses, deadline: cfg.connectMs }, cfg.connectMs + 60_000),
+          c.call(
+            'connect',
+            { url, count: share[i], concurrency: Math.ceil(cfg.concurrency / procs), addresses, deadline: cfg.connectMs },
+            cfg.connectMs + 60_000,
+          ),
         ),
       );
     } finally {
@@ -90,7 +106,8 @@ export async function runC100k({ bench, quick, count: wanted, log = console.log 
     const connected = opened.reduce((a, o) => a + o.connected, 0);
     const failures = opened.reduce((a, o) => a + o.failures, 0);
     if (failures) notes.push(`${failures} clients failed to connect (last: ${opened.find((o) => o.lastError)?.lastError})`);
-    if (connected + failures < cfg.count) notes.push(`${connected} of ${cfg.count} connected before the ${cfg.connectMs / 1000} s connect deadline`);
+    if (connected + failures < cfg.count)
+      notes.push(`${connected} of ${cfg.count} connected before the ${cfg.connectMs / 1000} s connect deadline`);
     const mem = await srv.call('mem', {}, 120_000);
     const times = [];
     const sends = [];
@@ -145,10 +162,17 @@ export function c100kTable(r) {
     ['client-process RSS per connection', kb(r.clientRssPerConn), ''],
     [
       'one broadcast to all (median)',
-      r.broadcastMedianMs === undefined ? 'not measured' : `${r.broadcastMedianMs.toFixed(0)} ms (runs: ${r.broadcastMs.map((t) => t.toFixed(0)).join(', ')})`,
+      r.broadcastMedianMs === undefined
+        ? 'not measured'
+        : `${r.broadcastMedianMs.toFixed(0)} ms (runs: ${r.broadcastMs.map((t) => t.toFixed(0)).join(', ')})`,
       r.broadcastMedianMs === undefined ? '–' : r.broadcastMedianMs < 1000 ? 'yes (< 1 s)' : 'NO (< 1 s)',
     ],
     ['server-side send of one broadcast (median)', r.serverSendMedianMs === undefined ? '–' : `${r.serverSendMedianMs.toFixed(0)} ms`, ''],
   ];
-  return { key: 'c100k', title: `c100k: idle anywire WebSocket clients on one server process`, head: ['measure', 'value', 'target met'], rows };
+  return {
+    key: 'c100k',
+    title: `c100k: idle anywire WebSocket clients on one server process`,
+    head: ['measure', 'value', 'target met'],
+    rows,
+  };
 }

@@ -54,11 +54,20 @@ function cell(agg, system, metric) {
 
 /** Rows of [label, ...cells] per scenario table. */
 export function tables(agg, systems, sizes, skipped) {
-  const rows = (metrics) =>
-    systems.map((s) => [s.label, ...metrics.map((m) => (skipped[s.name] ? 'skipped' : cell(agg, s.name, m)))]);
+  const rows = (metrics) => systems.map((s) => [s.label, ...metrics.map((m) => (skipped[s.name] ? 'skipped' : cell(agg, s.name, m)))]);
   return [
-    { key: 'throughput', title: `Throughput (msg/s; one publisher → server → one subscriber)`, head: ['system', 'msg/s (× ws)'], rows: rows(['throughput']) },
-    { key: 'latency', title: 'Latency (ms, publish → receive, one message at a time)', head: ['system', 'p50 (× ws)', 'p90 (× ws)', 'p99 (× ws)'], rows: rows(['p50', 'p90', 'p99']) },
+    {
+      key: 'throughput',
+      title: `Throughput (msg/s; one publisher → server → one subscriber)`,
+      head: ['system', 'msg/s (× ws)'],
+      rows: rows(['throughput']),
+    },
+    {
+      key: 'latency',
+      title: 'Latency (ms, publish → receive, one message at a time)',
+      head: ['system', 'p50 (× ws)', 'p90 (× ws)', 'p99 (× ws)'],
+      rows: rows(['p50', 'p90', 'p99']),
+    },
     {
       key: 'fanout',
       title: 'Fan-out (ms, server-side send → the last subscriber has it)',
@@ -74,7 +83,13 @@ export function tables(agg, systems, sizes, skipped) {
     {
       key: 'memory',
       title: 'Memory (server KB per idle subscribed connection, after GC)',
-      head: ['system', `RSS @${sizes.memSmall} (× ws)`, `heap @${sizes.memSmall} (× ws)`, `RSS @${sizes.memLarge} (× ws)`, `heap @${sizes.memLarge} (× ws)`],
+      head: [
+        'system',
+        `RSS @${sizes.memSmall} (× ws)`,
+        `heap @${sizes.memSmall} (× ws)`,
+        `RSS @${sizes.memLarge} (× ws)`,
+        `heap @${sizes.memLarge} (× ws)`,
+      ],
       rows: rows(['rssSmall', 'heapSmall', 'rssLarge', 'heapLarge']),
     },
   ];
@@ -131,7 +146,9 @@ export function barChart({ title, subtitle, bars, target }) {
   parts.push(`<line x1="${x(1).toFixed(1)}" y1="${top}" x2="${x(1).toFixed(1)}" y2="${bottom}" stroke="#555" stroke-dasharray="2,2"/>`);
   parts.push(`<text x="${x(1).toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="#555">raw ws = 1</text>`);
   if (target !== undefined) {
-    parts.push(`<line x1="${x(target).toFixed(1)}" y1="${top}" x2="${x(target).toFixed(1)}" y2="${bottom}" stroke="#2f855a" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${x(target).toFixed(1)}" y1="${top}" x2="${x(target).toFixed(1)}" y2="${bottom}" stroke="#2f855a" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${x(target).toFixed(1)}" y="${bottom + 26}" text-anchor="middle" fill="#2f855a">target ${target}×</text>`);
   }
   parts.push('</svg>');

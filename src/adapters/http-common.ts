@@ -16,7 +16,15 @@ export class HttpFailure extends Error {
 }
 
 /** Server codes that end the session: the core must reconnect (a new session, resubscribed from offsets). */
-const terminal = new Set(['SESSION_INVALID', 'SERVER_SHUTTING_DOWN', 'TIMEOUT', 'PROTOCOL_ERROR', 'SLOW_CONSUMER', 'UNAUTHORIZED', 'TOKEN_EXPIRED']);
+const terminal = new Set([
+  'SESSION_INVALID',
+  'SERVER_SHUTTING_DOWN',
+  'TIMEOUT',
+  'PROTOCOL_ERROR',
+  'SLOW_CONSUMER',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+]);
 
 /** An `err` frame without an id speaks about the connection, not a frame: the session is over. */
 export function connectionError(frames: readonly ServerFrame[]): CloseInfo | undefined {

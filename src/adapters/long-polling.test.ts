@@ -47,12 +47,18 @@ function serve(o: { hb?: number; polls?: Answer[]; sends?: Answer[]; path?: stri
   return { polls, sends };
 }
 
-const frames = (...f: object[]) => () => HttpResponse.json(f);
+const frames =
+  (...f: object[]) =>
+  () =>
+    HttpResponse.json(f);
 
 describe('long-polling adapter', () => {
-  it('carries the core\'s cursor on every poll, read when the poll leaves', async () => {
+  it("carries the core's cursor on every poll, read when the poll leaves", async () => {
     const net = serve({
-      polls: [frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }, { t: 'msg', ch: 'a', o: 1, d: 1 }, { t: 'msg', ch: 'a', o: 2, d: 2 }), frames()],
+      polls: [
+        frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }, { t: 'msg', ch: 'a', o: 1, d: 1 }, { t: 'msg', ch: 'a', o: 2, d: 2 }),
+        frames(),
+      ],
     });
     // What the core's Channels hold: confirmed at offset 2 once those frames were delivered.
     const moved: CursorEntry[] = [{ id: 1, ch: 'a', since: { e: 'E', o: 2 }, q: true }];
@@ -70,7 +76,10 @@ describe('long-polling adapter', () => {
 
   it('reports a 5xx mid-session after delivering what came before', async () => {
     serve({
-      polls: [frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }), () => new HttpResponse('oops', { status: 502, statusText: 'Bad Gateway' })],
+      polls: [
+        frames({ t: 'subd', id: 1, ch: 'a', e: 'E', o: 0, r: false }),
+        () => new HttpResponse('oops', { status: 502, statusText: 'Bad Gateway' }),
+      ],
     });
     const h = await openTransport(longPolling);
     h.transport.send([{ t: 'connect', v: 2 }]);
@@ -98,7 +107,10 @@ describe('long-polling adapter', () => {
     h.transport.send([{ t: 'sub', id: 1, ch: 'a' }]);
     h.transport.send([{ t: 'sub', id: 2, ch: 'b' }]); // same tick: one POST for both
     await expect.poll(() => net.sends.length).toBe(1);
-    expect(net.sends[0]!.body.frames).toEqual([{ t: 'sub', id: 1, ch: 'a' }, { t: 'sub', id: 2, ch: 'b' }]);
+    expect(net.sends[0]!.body.frames).toEqual([
+      { t: 'sub', id: 1, ch: 'a' },
+      { t: 'sub', id: 2, ch: 'b' },
+    ]);
     h.transport.send([{ t: 'unsub', ch: 'a' }]);
     await expect.poll(() => net.sends.length).toBe(2);
     expect(net.sends[1]!.body.frames).toEqual([{ t: 'unsub', ch: 'a' }]);
@@ -117,7 +129,10 @@ describe('long-polling adapter', () => {
           await new Promise<void>((r) => (release = r));
           return HttpResponse.json((b.frames as { id: string }[]).map((f, i) => ({ t: 'ack', id: f.id, o: i + 1 })));
         },
-        (b) => HttpResponse.json((b.frames as { t: string; id: string }[]).map((f, i) => (f.t === 'ping' ? { t: 'pong' } : { t: 'ack', id: f.id, o: i + 10 }))),
+        (b) =>
+          HttpResponse.json(
+            (b.frames as { t: string; id: string }[]).map((f, i) => (f.t === 'ping' ? { t: 'pong' } : { t: 'ack', id: f.id, o: i + 10 })),
+          ),
       ],
     });
     const h = await openTransport(longPolling);
@@ -130,7 +145,10 @@ describe('long-polling adapter', () => {
     expect(net.sends).toHaveLength(1); // the second waits for the first
     release();
     await expect.poll(() => net.sends.length).toBe(2);
-    expect(net.sends.map((s) => (s.body.frames as { t: string }[]).map((f) => f.t))).toEqual([['pub', 'pub', 'pub'], ['pub', 'ping']]);
+    expect(net.sends.map((s) => (s.body.frames as { t: string }[]).map((f) => f.t))).toEqual([
+      ['pub', 'pub', 'pub'],
+      ['pub', 'ping'],
+    ]);
     expect(net.sends[0]!.body.sid).toBe('sid-1');
     await expect.poll(() => h.frames().filter((f) => f.t === 'ack' || f.t === 'pong').length).toBe(5);
     h.transport.close();

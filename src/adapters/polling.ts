@@ -10,6 +10,5 @@ const defaultInterval = 2000;
 /** The short-polling transport factory. */
 export const polling: TransportFactory = {
   name: 'polling',
-  create: (ctx) =>
-    new PollTransport(ctx, { name: 'polling', path: 'poll', interval: ctx.pollInterval ?? defaultInterval }),
+  create: (ctx) => new PollTransport(ctx, { name: 'polling', path: 'poll', interval: ctx.pollInterval ?? defaultInterval }),
 };

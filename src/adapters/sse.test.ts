@@ -17,7 +17,11 @@ function serve(...answers: ((req: Request) => Response | Promise<Response>)[]) {
   const requests: { body: Record<string, unknown>; auth: string | null; signal: AbortSignal }[] = [];
   server.use(
     http.post(`${base}/sse`, async ({ request }) => {
-      requests.push({ body: (await request.clone().json()) as Record<string, unknown>, auth: request.headers.get('authorization'), signal: request.signal });
+      requests.push({
+        body: (await request.clone().json()) as Record<string, unknown>,
+        auth: request.headers.get('authorization'),
+        signal: request.signal,
+      });
       const next = answers.shift();
       if (!next) return new HttpResponse(null, { status: 599 });
       return next(request);

@@ -50,7 +50,10 @@ function fakeServer(opts: { up: boolean; hb?: number }) {
 const clients: Client[] = [];
 function start(factory: TransportFactory): Client {
   // A backoff of a minute: any attempt within a test was triggered by a platform signal.
-  const c = createClient({ url: 'http://127.0.0.1:1/anywire', reconnect: { minDelay: 60_000, maxDelay: 60_000 } }, { transports: [factory] });
+  const c = createClient(
+    { url: 'http://127.0.0.1:1/anywire', reconnect: { minDelay: 60_000, maxDelay: 60_000 } },
+    { transports: [factory] },
+  );
   clients.push(c);
   return c;
 }

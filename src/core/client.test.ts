@@ -97,8 +97,15 @@ function makeClient(options: Partial<ClientOptions> = {}): Client {
 }
 
 /** Confirms the latest `sub` frame for `ch` on the current transport. */
-function confirm(ch: string, extra: { e?: string; o?: number; r?: boolean; gap?: 'history-trimmed' | 'history-lost' } = {}, ...then: ServerFrame[]) {
-  const sub = net.current.sentOf('sub').filter((f) => f.ch === ch).pop()!;
+function confirm(
+  ch: string,
+  extra: { e?: string; o?: number; r?: boolean; gap?: 'history-trimmed' | 'history-lost' } = {},
+  ...then: ServerFrame[]
+) {
+  const sub = net.current
+    .sentOf('sub')
+    .filter((f) => f.ch === ch)
+    .pop()!;
   expect(sub).toBeDefined();
   const frame: ServerFrame = { t: 'subd', id: sub.id, ch, e: extra.e ?? 'ep1', o: extra.o ?? 0, r: extra.r ?? false };
   if (extra.gap) frame.gap = extra.gap;
@@ -222,7 +229,9 @@ describe('subscriptions', () => {
     await vi.advanceTimersByTimeAsync(100);
     await vi.waitFor(() => expect(c.state).toBe('connected'));
     expect(net.current).not.toBe(first);
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 }, pc: expect.any(String) }]);
+    expect(net.current.sentOf('sub')).toEqual([
+      { t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep1', o: 3 }, pc: expect.any(String) },
+    ]);
 
     // The server replays 4 and 5; 3 arrives again and is dropped.
     confirm('chat', { e: 'ep1', o: 3, r: true }, msg('chat', 3), msg('chat', 4), msg('chat', 5));
@@ -543,7 +552,9 @@ describe('application code cannot break delivery', () => {
     net.current.drop();
     await vi.advanceTimersByTimeAsync(100);
     await vi.waitFor(() => expect(c.state).toBe('connected'));
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 4 }, pc: expect.any(String) }]);
+    expect(net.current.sentOf('sub')).toEqual([
+      { t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 4 }, pc: expect.any(String) },
+    ]);
     confirm('chat', { e: 'ep', o: 4, r: true }, msg('chat', 4), msg('chat', 5), msg('chat', 6));
     // A skipped offset: the client resumes from 6 and the replay fills the hole.
     net.current.reply(msg('chat', 8));
@@ -745,7 +756,9 @@ describe('close() settles everything and leaves no timer', () => {
     confirm('chat', { e: 'ep', o: 0 }, msg('chat', 1));
     c.close();
     await c.connect();
-    expect(net.current.sentOf('sub')).toEqual([{ t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 1 }, pc: expect.any(String) }]);
+    expect(net.current.sentOf('sub')).toEqual([
+      { t: 'sub', id: expect.any(Number), ch: 'chat', since: { e: 'ep', o: 1 }, pc: expect.any(String) },
+    ]);
   });
 });
 
@@ -813,7 +826,11 @@ describe('positions for the HTTP transports', () => {
     c.subscribe('a');
     c.subscribe('b');
     const positions = net.current.ctx.positions!;
-    const idOf = (ch: string) => net.current.sentOf('sub').filter((f) => f.ch === ch).pop()!.id;
+    const idOf = (ch: string) =>
+      net.current
+        .sentOf('sub')
+        .filter((f) => f.ch === ch)
+        .pop()!.id;
     expect(cursorOf(positions())).toEqual([
       { id: idOf('a'), ch: 'a' },
       { id: idOf('b'), ch: 'b' },

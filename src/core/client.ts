@@ -8,13 +8,7 @@ import { Channels, type AnySub } from './channels.js';
 import type { Code } from './codes.js';
 import { AnywireError, errorMessage, type TransportFailure } from './errors.js';
 import { openLink, type Link } from './handshake.js';
-import {
-  asBytes,
-  isChannel,
-  type ClientFrame,
-  type ErrorFrame,
-  type ServerFrame,
-} from './frames.js';
+import { asBytes, isChannel, type ClientFrame, type ErrorFrame, type ServerFrame } from './frames.js';
 import { resolveOptions, type ClientOptions, type PublishOptions, type ResolvedOptions, type SubscribeOptions } from './options.js';
 import { check } from './schema.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
@@ -56,7 +50,11 @@ export interface Client extends Listenable<ClientEvents> {
    * Resolves with the message's offset on the server's ack; queued while disconnected. With a
    * `schema`, the data is checked (and typed by the schema's input) before it leaves.
    */
-  publish<S extends StandardSchemaV1>(channel: string, data: StandardSchemaV1.InferInput<S>, options: PublishOptions<S> & { schema: S }): Promise<{ offset: number }>;
+  publish<S extends StandardSchemaV1>(
+    channel: string,
+    data: StandardSchemaV1.InferInput<S>,
+    options: PublishOptions<S> & { schema: S },
+  ): Promise<{ offset: number }>;
   publish(channel: string, data: unknown, options?: PublishOptions<never>): Promise<{ offset: number }>;
   /**
    * A page of a channel's history, newest last: `{ messages: [{ data, offset }], epoch, latest }`
@@ -191,7 +189,14 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   ): Subscription<StandardSchemaV1.InferOutput<S>>;
   subscribe<T = unknown>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T>;
   subscribe<T>(channel: string, handler?: MessageHandler<T>, options?: SubscribeOptions): Subscription<T> {
-    const sub = new Sub<T>(channel, handler, (s) => this.#channels.leave(s as AnySub), this.#reporter, options ?? {}, (ch) => requestPresence(this.#publisher, ch));
+    const sub = new Sub<T>(
+      channel,
+      handler,
+      (s) => this.#channels.leave(s as AnySub),
+      this.#reporter,
+      options ?? {},
+      (ch) => requestPresence(this.#publisher, ch),
+    );
     if (!isChannel(channel)) {
       queueMicrotask(() => sub.failed(new AnywireError('BAD_REQUEST', `invalid channel name "${channel}"`)));
       return sub;
@@ -479,12 +484,15 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     if (!link || this.#healthTimer) return;
     const seen = link.received;
     link.transport.send([{ t: 'ping' }]);
-    this.#healthTimer = setTimeout(() => {
-      this.#healthTimer = undefined;
-      if (this.#link !== link || link.received !== seen) return;
-      link.transport.close();
-      this.#onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
-    }, Math.min(5000, link.welcome.hb));
+    this.#healthTimer = setTimeout(
+      () => {
+        this.#healthTimer = undefined;
+        if (this.#link !== link || link.received !== seen) return;
+        link.transport.close();
+        this.#onLinkClose(link.gen, { reason: 'health check: no answer to ping' });
+      },
+      Math.min(5000, link.welcome.hb),
+    );
   }
 
   /**
@@ -495,12 +503,15 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   #startHeartbeat(link: Link): void {
     const hb = link.welcome.hb;
     const limit = 2 * hb + 1000 + (link.transport.name === 'polling' ? this.#opts.pollInterval : 0);
-    this.#heartbeatTimer = setInterval(() => {
-      if (Date.now() - link.lastSeen > limit) {
-        link.transport.close();
-        this.#onLinkClose(link.gen, { reason: `no heartbeat for ${limit} ms` });
-      }
-    }, Math.max(250, Math.floor(hb / 2)));
+    this.#heartbeatTimer = setInterval(
+      () => {
+        if (Date.now() - link.lastSeen > limit) {
+          link.transport.close();
+          this.#onLinkClose(link.gen, { reason: `no heartbeat for ${limit} ms` });
+        }
+      },
+      Math.max(250, Math.floor(hb / 2)),
+    );
   }
 
   // ---- inbound frames ------------------------------------------------------------------------
@@ -546,19 +557,19 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
   #refresh(link: Link, retry?: boolean): void {
     clearTimeout(this.#refreshTimer);
     if (typeof this.#opts.token !== 'function') return;
-    this.#refreshTimer = refreshTimer(link.welcome.exp, () =>
-      this.#resolveToken().then(
-        (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),
-        (err: AnywireError) => {
-          this.emit('error', err);
-          if (this.#link === link) this.#refresh(link, true);
-        },
-      ),
+    this.#refreshTimer = refreshTimer(
+      link.welcome.exp,
+      () =>
+        this.#resolveToken().then(
+          (token) => this.#link === link && link.transport.send([{ t: 'auth', token: token! }]),
+          (err: AnywireError) => {
+            this.emit('error', err);
+            if (this.#link === link) this.#refresh(link, true);
+          },
+        ),
       retry,
     );
   }
-
-
 
   #serverError(f: ErrorFrame): void {
     if (this.#publisher.settle(f)) return;
@@ -566,7 +577,6 @@ class AnywireClient extends Emitter<ClientEvents> implements Client {
     if (f.code === 'SERVER_SHUTTING_DOWN') this.#retryHint = f.retry;
     this.emit('error', new AnywireError(f.code as Code, f.msg, { retryAfter: f.retry }));
   }
-
 }
 
 /** Creates a client; the entry points (browser, Node) supply the environment. */

@@ -12,7 +12,16 @@ const valid: Record<string, Record<string, unknown>> = {
   msg: { t: 'msg', ch: 'a.b', o: 1, d: { x: 1 }, b: new Uint8Array([1]) },
   ack: { t: 'ack', id: 'p-1', o: 3 },
   presenceEvent: { t: 'msg', ch: 'room', o: 2, p: 'join', d: { id: 'ada', connections: 1 } },
-  histd: { t: 'histd', id: 'q1', e: 'ep', o: 3, m: [{ o: 1, d: 1 }, { o: 2, b: 'AAE=' }] },
+  histd: {
+    t: 'histd',
+    id: 'q1',
+    e: 'ep',
+    o: 3,
+    m: [
+      { o: 1, d: 1 },
+      { o: 2, b: 'AAE=' },
+    ],
+  },
   presd: { t: 'presd', id: 'q2', m: [{ id: 'ada', data: { x: 1 }, connections: 2 }], n: 1 },
   err: { t: 'err', code: 'FORBIDDEN', msg: 'no', id: 7, ch: 'c', retry: 100 },
   ping: { t: 'ping' },

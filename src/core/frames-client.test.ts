@@ -2,12 +2,26 @@
 // binaryFrame, PublishText (a pub frame carrying its own JSON) and the channel-name check.
 import { describe, expect, it } from 'vitest';
 import { toBase64 } from './base64.js';
-import { PublishText, batchText, binaryFrame, checkFrames, encodeBinary, encodeText, frameText, inlineBase64, isChannel, readFrames } from './frames.js';
+import {
+  PublishText,
+  batchText,
+  binaryFrame,
+  checkFrames,
+  encodeBinary,
+  encodeText,
+  frameText,
+  inlineBase64,
+  isChannel,
+  readFrames,
+} from './frames.js';
 
 describe('readFrames', () => {
   it('reads one frame or a batch, and returns the parsed objects themselves', () => {
     expect(readFrames('{"t":"ping"}')).toEqual([{ t: 'ping' }]);
-    const raw = [{ t: 'msg', ch: 'a', o: 1, d: { x: 1 } }, { t: 'ack', id: 'p-1', o: 2 }];
+    const raw = [
+      { t: 'msg', ch: 'a', o: 1, d: { x: 1 } },
+      { t: 'ack', id: 'p-1', o: 2 },
+    ];
     expect(readFrames(JSON.stringify(raw))).toEqual(raw);
     const batch: unknown[] = [{ t: 'pong' }];
     expect(checkFrames(batch)).toBe(batch);

@@ -35,7 +35,11 @@ const cases: Case[] = [
   {
     name: 'connect',
     schema: connectFrame,
-    valid: [{ t: 'connect', v: 2 }, { t: 'connect', v: 2, token: 'abc' }, { t: 'connect', v: 2, token: '' }],
+    valid: [
+      { t: 'connect', v: 2 },
+      { t: 'connect', v: 2, token: 'abc' },
+      { t: 'connect', v: 2, token: '' },
+    ],
     invalid: [
       { t: 'connect' },
       { t: 'connect', v: 1 },
@@ -145,7 +149,12 @@ const cases: Case[] = [
     name: 'ack',
     schema: ackFrame,
     valid: [{ t: 'ack', id: 'p1', o: 1 }],
-    invalid: [{ t: 'ack', id: 'p1', o: 0 }, { t: 'ack', id: 'p1' }, { t: 'ack', o: 1 }, { t: 'ack', id: 3, o: 1 }],
+    invalid: [
+      { t: 'ack', id: 'p1', o: 0 },
+      { t: 'ack', id: 'p1' },
+      { t: 'ack', o: 1 },
+      { t: 'ack', id: 3, o: 1 },
+    ],
   },
   {
     name: 'err',
@@ -170,12 +179,9 @@ const cases: Case[] = [
 describe('frame schemas', () => {
   for (const c of cases) {
     describe(c.name, () => {
-      it.each(c.valid.map((v) => [JSON.stringify(v, (_, x) => (x instanceof Uint8Array ? 'bytes' : x)), v]))(
-        'accepts %s',
-        (_, frame) => {
-          expect(c.schema.safeParse(frame).success).toBe(true);
-        },
-      );
+      it.each(c.valid.map((v) => [JSON.stringify(v, (_, x) => (x instanceof Uint8Array ? 'bytes' : x)), v]))('accepts %s', (_, frame) => {
+        expect(c.schema.safeParse(frame).success).toBe(true);
+      });
       it.each(c.invalid.map((v) => [JSON.stringify(v), v]))('rejects %s', (_, frame) => {
         expect(c.schema.safeParse(frame).success).toBe(false);
       });
@@ -183,7 +189,12 @@ describe('frame schemas', () => {
   }
 
   it('the client union takes only client frames, the server union only server frames', () => {
-    for (const f of [{ t: 'connect', v: 2 }, { t: 'sub', id: 1, ch: 'a' }, { t: 'unsub', ch: 'a' }, { t: 'pub', id: 'x', ch: 'a', d: 1 }]) {
+    for (const f of [
+      { t: 'connect', v: 2 },
+      { t: 'sub', id: 1, ch: 'a' },
+      { t: 'unsub', ch: 'a' },
+      { t: 'pub', id: 'x', ch: 'a', d: 1 },
+    ]) {
       expect(clientFrame.safeParse(f).success).toBe(true);
       expect(serverFrame.safeParse(f).success).toBe(false);
     }
@@ -266,7 +277,10 @@ describe('text encoding', () => {
     expect(decodeText(serverFrame, '[{"t":"ping"},{"t":"bogus"}]').ok).toBe(false);
     const bad64 = decodeText(serverFrame, '{"t":"msg","ch":"c","o":1,"b":"@@@="}');
     expect(bad64).toMatchObject({ ok: false, error: 'invalid base64 in "b"' });
-    const long = decodeValue(clientFrame, Array.from({ length: 10_001 }, () => ({ t: 'ping' })));
+    const long = decodeValue(
+      clientFrame,
+      Array.from({ length: 10_001 }, () => ({ t: 'ping' })),
+    );
     expect(long).toMatchObject({ ok: false, error: 'batch too long' });
   });
 

@@ -72,15 +72,7 @@ export interface AuthFrame {
   token: string;
 }
 export type ClientFrame =
-  | ConnectFrame
-  | SubscribeFrame
-  | UnsubscribeFrame
-  | PublishFrame
-  | HistoryFrame
-  | PresenceFrame
-  | PingFrame
-  | PongFrame
-  | AuthFrame;
+  ConnectFrame | SubscribeFrame | UnsubscribeFrame | PublishFrame | HistoryFrame | PresenceFrame | PingFrame | PongFrame | AuthFrame;
 
 export interface WelcomeFrame {
   t: 'welcome';

@@ -75,8 +75,7 @@ export function openLink(
           if (local.signal.aborted) return;
           transport.send([{ t: 'connect', v: PROTOCOL_VERSION, ...(token === undefined ? {} : { token }) }]);
         },
-        (err: unknown) =>
-          fail(err instanceof AnywireError ? err : new AnywireError('DISCONNECTED', errorMessage(err), { cause: err })),
+        (err: unknown) => fail(err instanceof AnywireError ? err : new AnywireError('DISCONNECTED', errorMessage(err), { cause: err })),
       );
   });
 }

@@ -20,7 +20,11 @@ export interface HistoryPage<T = unknown> {
   latest: number;
 }
 
-export async function requestHistory<T>(publisher: Publisher, channel: string, { limit = 100, before }: HistoryOptions = {}): Promise<HistoryPage<T>> {
+export async function requestHistory<T>(
+  publisher: Publisher,
+  channel: string,
+  { limit = 100, before }: HistoryOptions = {},
+): Promise<HistoryPage<T>> {
   const a = await publisher.ask<HistoryAnswerFrame>({ t: 'hist', ch: channel, n: limit > 1000 ? 1000 : limit, b: before });
   return {
     // Binary data travels as base64 (atob: no base64 decoder of ours in a WebSocket-only bundle).

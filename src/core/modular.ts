@@ -13,7 +13,10 @@ export interface ModularSetup {
 }
 
 /** The setup's factories, checked, and the options with the ladder they imply. */
-export function modularSetup<O extends ClientOptions>(options: O, setup: ModularSetup): { options: O; transports: readonly TransportFactory[] } {
+export function modularSetup<O extends ClientOptions>(
+  options: O,
+  setup: ModularSetup,
+): { options: O; transports: readonly TransportFactory[] } {
   const transports = setup?.transports ?? [];
   if (transports.length === 0) throw new TypeError('anywire: createClient(options, { transports }) needs at least one transport');
   return { options: { ...options, transports: options.transports ?? transports.map((t) => t.name) }, transports };

@@ -1,5 +1,15 @@
 import { AnywireError } from './errors.js';
-import { PublishText, expired, type AckFrame, type ErrorFrame, type HistoryAnswerFrame, type HistoryFrame, type PresenceAnswerFrame, type PresenceFrame, type PublishFrame } from './frames.js';
+import {
+  PublishText,
+  expired,
+  type AckFrame,
+  type ErrorFrame,
+  type HistoryAnswerFrame,
+  type HistoryFrame,
+  type PresenceAnswerFrame,
+  type PresenceFrame,
+  type PublishFrame,
+} from './frames.js';
 
 /** A read-only request (a history page, a presence list), waiting like a publish for its one answer. */
 export type RequestFrame = HistoryFrame | PresenceFrame;
@@ -91,7 +101,12 @@ export class Publisher {
       this.#pending.delete(id);
       // Not sent after its promise gave up: a transport skips it if it still holds it.
       expired.add(p.frame);
-      p.reject(new AnywireError('TIMEOUT', `${p.frame.t === 'pub' ? 'publish to' : 'request on'} "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`));
+      p.reject(
+        new AnywireError(
+          'TIMEOUT',
+          `${p.frame.t === 'pub' ? 'publish to' : 'request on'} "${p.frame.ch}" was not acknowledged within ${this.timeout} ms`,
+        ),
+      );
     }
     this.#timer = this.#arm();
   }

@@ -15,7 +15,10 @@ export const verdict = (r: StandardSchemaV1.Result<unknown>, channel: string): C
   r.issues
     ? {
         error: `"${channel}": ${r.issues
-          .map((i) => ['data', ...(i.path || []).map((p) => String((p as StandardSchemaV1.PathSegment).key ?? p))].join('.') + ': ' + i.message)
+          .map(
+            (i) =>
+              ['data', ...(i.path || []).map((p) => String((p as StandardSchemaV1.PathSegment).key ?? p))].join('.') + ': ' + i.message,
+          )
           .join('; ')}`,
       }
     : { value: r.value };

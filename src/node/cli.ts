@@ -51,7 +51,8 @@ async function main(argv: string[]): Promise<void> {
   let broker: ServerOptions['broker'];
   if (values.redis !== undefined) {
     const mod = (await import('./server/index.js')) as Record<string, unknown>;
-    const redisBroker = mod.redisBroker as ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
+    const redisBroker = mod.redisBroker as
+      ((o: { url: string }) => NonNullable<ServerOptions['broker']> & { connected(): Promise<void> }) | undefined;
     if (!redisBroker) fail('--redis is not available in this build');
     // Every server on one Redis signs session ids with one key, which never goes into Redis.
     const secret = process.env.ANYWIRE_SECRET;

@@ -39,7 +39,13 @@ function stamp(id: string, payload: Payload): string {
   const from = (data.from ?? {}) as Record<string, unknown>;
   // `at` (typing only): the server's clock, so a page replaying the room's history (rewind) can tell an old notice.
   const at = kind === 'typing' ? Date.now() : undefined;
-  return JSON.stringify({ k: kind, id: text(data.id, 64), text: text(data.text, 500), at, from: { id, name: text(from.name, 24) ?? 'anonymous' } });
+  return JSON.stringify({
+    k: kind,
+    id: text(data.id, 64),
+    text: text(data.text, 500),
+    at,
+    from: { id, name: text(from.name, 24) ?? 'anonymous' },
+  });
 }
 
 /** The broker of the demo: a publish on `demo.say.<id>` goes to the room, its author stamped. */

@@ -12,7 +12,9 @@ const cli = resolve(import.meta.dirname, '../../dist/cli.js');
 
 /** Starts `anywire serve` and resolves with the URL it prints once listening. */
 function serve(port = 0): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onCleanup(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
@@ -63,11 +65,9 @@ async function send(page: Page, text: string): Promise<void> {
 }
 
 const arrived = (page: Page, text: string) =>
-  page.waitForFunction(
-    (t) => Array.from(document.querySelectorAll('.msg:not(.mine) .bubble')).some((b) => b.textContent === t),
-    text,
-    { timeout: 30_000 },
-  );
+  page.waitForFunction((t) => Array.from(document.querySelectorAll('.msg:not(.mine) .bubble')).some((b) => b.textContent === t), text, {
+    timeout: 30_000,
+  });
 
 describe('demo page of anywire serve', () => {
   it('loads, carries a message from one page to another, and survives a server restart', async () => {
@@ -91,7 +91,8 @@ describe('demo page of anywire serve', () => {
     await send(b.page, 'Hi from the phone');
     await arrived(a.page, 'Hi from the phone');
     // Who is online comes from presence: each page lists both (itself marked), no hand-made messages.
-    for (const p of [a.page, b.page]) await p.waitForFunction(() => document.getElementById('count')!.textContent === '2', undefined, { timeout: 30_000 });
+    for (const p of [a.page, b.page])
+      await p.waitForFunction(() => document.getElementById('count')!.textContent === '2', undefined, { timeout: 30_000 });
     // A page entering the room now gets its last messages (rewind) and sees three online.
     const c = await open(desktop, `${url}/#t=sse`);
     await arrived(c.page, 'Hello from the desktop');
@@ -119,7 +120,9 @@ describe('demo page of anywire serve', () => {
     await arrived(a.page, 'Still here after the restart');
 
     // Chromium logs refused connections while the server is down; nothing else may go wrong.
-    const unexpected = [...a.errors, ...b.errors].filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource|network/i.test(e));
+    const unexpected = [...a.errors, ...b.errors].filter(
+      (e) => !/ERR_CONNECTION_REFUSED|WebSocket|Failed to load resource|network/i.test(e),
+    );
     expect(unexpected).toEqual([]);
   });
 
@@ -129,9 +132,14 @@ describe('demo page of anywire serve', () => {
     onCleanup(() => context.close());
     const a = await open(context, `${url}/#share`);
     const b = await open(context, `${url}/#share`);
-    for (const p of [a.page, b.page]) await p.waitForFunction(() => /^2 tabs sharing this connection/.test(document.getElementById('tabs')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    for (const p of [a.page, b.page])
+      await p.waitForFunction(() => /^2 tabs sharing this connection/.test(document.getElementById('tabs')!.textContent ?? ''), undefined, {
+        timeout: 10_000,
+      });
     // One of the two holds the connection; the other's client is connected through it.
-    expect(await b.page.evaluate(() => (window as unknown as { demo: { client: { state: string; transport: string } } }).demo.client.transport)).toBe('websocket');
+    expect(
+      await b.page.evaluate(() => (window as unknown as { demo: { client: { state: string; transport: string } } }).demo.client.transport),
+    ).toBe('websocket');
     await send(a.page, 'from the first tab');
     await arrived(b.page, 'from the first tab');
     await a.page.screenshot({ path: artifactPath('demo-share.png') });

@@ -43,7 +43,11 @@ function browserSubscribe(page: Page, channel: string, transports?: TransportNam
       });
       w.client.on('transport', (e: { transport: string | null }) => w.transports.push(e.transport));
       const sub = w.client.subscribe(channel, (data: unknown, meta: { offset: number }) =>
-        w.received.push({ data: data instanceof Uint8Array ? Array.from(data) : data, offset: meta.offset, binary: data instanceof Uint8Array }),
+        w.received.push({
+          data: data instanceof Uint8Array ? Array.from(data) : data,
+          offset: meta.offset,
+          binary: data instanceof Uint8Array,
+        }),
       );
       await sub.ready;
       return w.client.transport;

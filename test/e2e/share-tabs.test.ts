@@ -44,7 +44,12 @@ async function newContext(): Promise<BrowserContext> {
  * Opens a page with a client (`window.client`) and subscriptions to `channels`; every message is
  * kept in `window.got[channel]` as its offset and data.
  */
-async function openTab(context: BrowserContext, origin: string, channels: string[], options: Record<string, unknown> = { shareConnection: true }): Promise<{ page: Page; errors: string[] }> {
+async function openTab(
+  context: BrowserContext,
+  origin: string,
+  channels: string[],
+  options: Record<string, unknown> = { shareConnection: true },
+): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${origin}/page.html`);
@@ -83,7 +88,9 @@ describe('shareConnection across tabs', () => {
     // Each tab publishes; every publish is acked with its offset.
     // (What JSON carries, not what structured cloning would: a toJSON, a function left out.)
     const acks = await Promise.all(
-      [a, b, c].map(({ page }, i) => page.evaluate((i) => (window as W).client.publish('all', { from: i, skip: () => 1, toJSON: () => ({ from: i }) }), i)),
+      [a, b, c].map(({ page }, i) =>
+        page.evaluate((i) => (window as W).client.publish('all', { from: i, skip: () => 1, toJSON: () => ({ from: i }) }), i),
+      ),
     );
     expect(acks.map((x) => x.offset).sort()).toEqual([1, 2, 3]);
     await server.publish('only-a', 'for a');
@@ -183,25 +190,28 @@ describe('shareConnection across tabs', () => {
     console.log(`takeover: new connection ${takeover} ms after the leader tab hung`);
   });
 
-  it.each(['sse', 'long-polling', 'polling'] as const)('on %s: two tabs share, the leader closes, nothing lost or twice', async (transport) => {
-    const { server, origin } = await startPageServer();
-    const conns = countConnections(server);
-    const context = await newContext();
-    const opts = { shareConnection: true, transports: [transport], pollInterval: 50 };
-    const leader = await openTab(context, origin, ['feed'], opts);
-    const b = await openTab(context, origin, ['feed'], opts);
-    expect(conns.live()).toBe(1);
-    expect(await b.page.evaluate(() => (window as W).client.transport)).toBe(transport);
-    for (let i = 1; i <= 60; i++) {
-      await server.publish('feed', { i });
-      if (i === 20) void leader.page.close();
-    }
-    const all = Array.from({ length: 60 }, (_, i) => [i + 1, { i: i + 1 }]);
-    await vi.waitFor(async () => expect((await got(b.page, 'feed')).length).toBeGreaterThanOrEqual(60), { timeout: 30_000 });
-    expect(await got(b.page, 'feed')).toEqual(all);
-    const ack = await b.page.evaluate(() => (window as W).client.publish('feed', 'after'));
-    expect(ack.offset).toBe(61);
-  });
+  it.each(['sse', 'long-polling', 'polling'] as const)(
+    'on %s: two tabs share, the leader closes, nothing lost or twice',
+    async (transport) => {
+      const { server, origin } = await startPageServer();
+      const conns = countConnections(server);
+      const context = await newContext();
+      const opts = { shareConnection: true, transports: [transport], pollInterval: 50 };
+      const leader = await openTab(context, origin, ['feed'], opts);
+      const b = await openTab(context, origin, ['feed'], opts);
+      expect(conns.live()).toBe(1);
+      expect(await b.page.evaluate(() => (window as W).client.transport)).toBe(transport);
+      for (let i = 1; i <= 60; i++) {
+        await server.publish('feed', { i });
+        if (i === 20) void leader.page.close();
+      }
+      const all = Array.from({ length: 60 }, (_, i) => [i + 1, { i: i + 1 }]);
+      await vi.waitFor(async () => expect((await got(b.page, 'feed')).length).toBeGreaterThanOrEqual(60), { timeout: 30_000 });
+      expect(await got(b.page, 'feed')).toEqual(all);
+      const ack = await b.page.evaluate(() => (window as W).client.publish('feed', 'after'));
+      expect(ack.offset).toBe(61);
+    },
+  );
 
   it('two clients in one tab share too; the leader tab closing its clients hands over, nothing lost', async () => {
     const { server, origin } = await startPageServer();
@@ -225,7 +235,9 @@ describe('shareConnection across tabs', () => {
       (window as W).client2.close();
     });
     for (let i = 2; i <= 50; i++) await server.publish('feed', i);
-    await vi.waitFor(async () => expect((await got(b.page, 'feed')).map(([o]) => o)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1)), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await got(b.page, 'feed')).map(([o]) => o)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1)), {
+      timeout: 20_000,
+    });
     await vi.waitFor(() => expect(conns.live()).toBe(1), { timeout: 10_000 });
     expect(conns.opened).toHaveLength(2);
   });

@@ -17,11 +17,15 @@ export interface Harness {
   batchesAt(n: number): Promise<void>;
 }
 
-export async function openTransport(factory: TransportFactory, options: { pollInterval?: number; cursor?: () => CursorEntry[] } = {}): Promise<Harness> {
+export async function openTransport(
+  factory: TransportFactory,
+  options: { pollInterval?: number; cursor?: () => CursorEntry[] } = {},
+): Promise<Harness> {
   const cursor = options.cursor;
   const transport = factory.create({
     // The core's positions, as cursor entries say them (the adapter turns them back with cursorOf).
-    positions: cursor && (() => cursor().map((e) => ({ name: e.ch, subId: e.id, epoch: e.since?.e, offset: e.since?.o, confirmed: e.q === true }))),
+    positions:
+      cursor && (() => cursor().map((e) => ({ name: e.ch, subId: e.id, epoch: e.since?.e, offset: e.since?.o, confirmed: e.q === true }))),
     url: base,
     // Looked up at call time, so msw's interception of the global fetch applies.
     runtime: { fetch: (input, init) => fetch(input, init) },

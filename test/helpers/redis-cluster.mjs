@@ -55,9 +55,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Starts one node; resolves with its child process once it accepts connections. */
 function startNode(dir, port) {
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-    '--cluster-node-timeout', String(NODE_TIMEOUT_MS), '--protected-mode', 'no', '--logfile', `redis-${port}.log`,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    String(NODE_TIMEOUT_MS),
+    '--protected-mode',
+    'no',
+    '--logfile',
+    `redis-${port}.log`,
   ];
   return startProcess(port, args, dir);
 }
@@ -96,7 +113,10 @@ function startProcess(port, args, dir) {
 
 function log(dir, port) {
   try {
-    return readFileSync(join(dir, `redis-${port}.log`), 'utf8').split('\n').slice(-20).join('\n');
+    return readFileSync(join(dir, `redis-${port}.log`), 'utf8')
+      .split('\n')
+      .slice(-20)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -142,7 +162,8 @@ export async function startCluster() {
     const create = cli(ports[0], '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes');
     if (!create.ok) throw new Error(`redis-cluster: --cluster create failed:\n${create.out}`);
     while (!clusterHealthy(ports)) {
-      if (Date.now() - started > START_TIMEOUT_MS) throw new Error(`redis-cluster: not ok after ${START_TIMEOUT_MS} ms:\n${cli(ports[0], 'cluster', 'nodes').out}`);
+      if (Date.now() - started > START_TIMEOUT_MS)
+        throw new Error(`redis-cluster: not ok after ${START_TIMEOUT_MS} ms:\n${cli(ports[0], 'cluster', 'nodes').out}`);
       await sleep(100);
     }
   } catch (err) {

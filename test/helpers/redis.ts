@@ -13,7 +13,13 @@ import { killNode, primaries, startCluster, stopCluster, type ClusterState } fro
 const SHARED = 'redis://127.0.0.1:6379';
 
 async function ping(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   r.on('error', () => {});
   try {
     await r.connect();
@@ -185,7 +191,13 @@ export function stopSpawnedCluster(): void {
 
 /** Deletes every key under `prefix` on every primary of a cluster. */
 export async function deleteClusterPrefix(urls: string[], prefix: string): Promise<void> {
-  const c = new Cluster(urls.map((u) => { const x = new URL(u); return { host: x.hostname, port: Number(x.port) }; }), { redisOptions: { maxRetriesPerRequest: 1 } });
+  const c = new Cluster(
+    urls.map((u) => {
+      const x = new URL(u);
+      return { host: x.hostname, port: Number(x.port) };
+    }),
+    { redisOptions: { maxRetriesPerRequest: 1 } },
+  );
   c.on('error', () => {});
   try {
     await new Promise<void>((resolve, reject) => {

@@ -9,7 +9,10 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function runQuick(...extra: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--no-write', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bench/run.mjs', '--quick', '--no-write', ...extra], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,13 +39,17 @@ describe('npm run bench -- --quick', () => {
 });
 
 describe('npm run bench -- --quick --scenarios c100k', () => {
-  it('holds a few thousand idle WebSocket clients from two source addresses and broadcasts to all of them', { timeout: 180_000 }, async () => {
-    const { code, out } = await runQuick('--scenarios', 'c100k');
-    expect(out, out).toMatch(/scenarios printed: c100k/);
-    expect(out).toMatch(/connections held\s+2,000 of 2,000/);
-    expect(out).toMatch(/client processes \/ source addresses\s+2 \/ 2/);
-    expect(out).toMatch(/server RSS per connection\s+[\d.]+ KB/);
-    expect(out).toMatch(/one broadcast to all \(median\)\s+\d+ ms/);
-    expect(code, out).toBe(0);
-  });
+  it(
+    'holds a few thousand idle WebSocket clients from two source addresses and broadcasts to all of them',
+    { timeout: 180_000 },
+    async () => {
+      const { code, out } = await runQuick('--scenarios', 'c100k');
+      expect(out, out).toMatch(/scenarios printed: c100k/);
+      expect(out).toMatch(/connections held\s+2,000 of 2,000/);
+      expect(out).toMatch(/client processes \/ source addresses\s+2 \/ 2/);
+      expect(out).toMatch(/server RSS per connection\s+[\d.]+ KB/);
+      expect(out).toMatch(/one broadcast to all \(median\)\s+\d+ ms/);
+      expect(code, out).toBe(0);
+    },
+  );
 });

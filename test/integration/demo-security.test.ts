@@ -24,7 +24,13 @@ describe('the demo server of anywire serve', () => {
 
     const mallory = client(url, { token: token(MALLORY) });
     // Speaking as Alice: the server stamps Mallory's own id, whatever the message claims.
-    await mallory.publish(`demo.say.u${MALLORY}`, { k: 'msg', id: 'm1', text: 'I am Alice', from: { id: `u${ALICE}`, name: 'Alice' }, extra: 'x'.repeat(10) });
+    await mallory.publish(`demo.say.u${MALLORY}`, {
+      k: 'msg',
+      id: 'm1',
+      text: 'I am Alice',
+      from: { id: `u${ALICE}`, name: 'Alice' },
+      extra: 'x'.repeat(10),
+    });
     await mallory.publish(`demo.say.u${MALLORY}`, { k: 'typing', from: { id: '__proto__', name: 'proto' } });
     await expect.poll(() => got.length).toBe(2);
     expect(got[0]).toEqual({ k: 'msg', id: 'm1', text: 'I am Alice', from: { id: `u${MALLORY}`, name: 'Alice' } });

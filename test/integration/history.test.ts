@@ -49,7 +49,10 @@ describe.each(brokers)('%s broker', (_name, makeBroker) => {
       // The default limit is 100: all 25 here.
       expect((await c.history('h')).messages).toHaveLength(25);
       expect(await server.history('h', { limit: 2 })).toEqual({
-        messages: [{ data: { n: 24 }, offset: 24 }, { data: { n: 25 }, offset: 25 }],
+        messages: [
+          { data: { n: 24 }, offset: 24 },
+          { data: { n: 25 }, offset: 25 },
+        ],
         epoch: first.epoch,
         latest: 25,
       });

@@ -54,7 +54,10 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect([server.connectionCount, server.channelCount]).toEqual([0, 0]);
     const sid = await sessionId(url, transport);
     const gone = new AbortController();
-    const subs = [{ id: 1, ch: 'left-a' }, { id: 2, ch: 'left-b' }];
+    const subs = [
+      { id: 1, ch: 'left-a' },
+      { id: 2, ch: 'left-b' },
+    ];
     const res = await post(url, endpoint[transport], { sid, subs }, {}, gone.signal);
     expect(res.status).toBe(200);
     if (transport === 'sse') {
@@ -236,7 +239,10 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
     expect(preflight.headers.get('access-control-expose-headers')).toBe('Retry-After');
     // Error responses carry the headers too, so the browser shows the real error.
-    for (const [body, status] of [['nope', 400], [{ sid: 'forged', subs: [] }, 401]] as const) {
+    for (const [body, status] of [
+      ['nope', 400],
+      [{ sid: 'forged', subs: [] }, 401],
+    ] as const) {
       const res = await post(url, path, body, { Origin: allowed });
       expect(res.status).toBe(status);
       expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
@@ -248,7 +254,10 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect(ok.headers.get('access-control-allow-origin')).toBe(allowed);
     // Another origin: refused, and without a single CORS header.
     const evil = 'https://evil.example';
-    const refusedPreflight = await fetch(`${url}/${path}`, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' } });
+    const refusedPreflight = await fetch(`${url}/${path}`, {
+      method: 'OPTIONS',
+      headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' },
+    });
     const refused = await post(url, path, { sid, subs: [] }, { Origin: evil });
     for (const res of [refusedPreflight, refused]) {
       expect(res.status).toBe(403);
@@ -261,7 +270,6 @@ describe.each(httpTransports)('%s over HTTP', (transport) => {
     expect(open.headers.get('access-control-allow-origin')).toBe('*');
     expect(open.headers.get('access-control-allow-credentials')).toBeNull();
   });
-
 
   it('calls authorize once per session and channel, not once per request', async () => {
     const asked: string[] = [];

@@ -51,7 +51,10 @@ export async function resolve(specifier, context, next) {
 /** Runs a CJS script that prints the node_modules packages in require.cache. */
 async function cjs(name: string, body: string): Promise<string[]> {
   const script = join(dir, `${name}.cjs`);
-  writeFileSync(script, `${body}\nprocess.on('exit', () => console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('/node_modules/')))));\n`);
+  writeFileSync(
+    script,
+    `${body}\nprocess.on('exit', () => console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('/node_modules/')))));\n`,
+  );
   const { stdout } = await run(process.execPath, [script], { timeout: 30_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
 }

@@ -77,7 +77,9 @@ function parseExposition(text: string): Map<string, Family> {
 
 function sample(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
   const f = families.get(name);
-  return f?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
+  return f?.samples.find(
+    (s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value;
 }
 
 describe('health', () => {

@@ -38,14 +38,24 @@ function childScript(): Promise<string> {
     const dir = join(process.cwd(), 'node_modules', '.cache', 'anywire-presence-test');
     mkdirSync(dir, { recursive: true });
     const outfile = join(dir, `child-${process.pid}.mjs`);
-    await build({ entryPoints: ['test/helpers/presence-child.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'silent' });
+    await build({
+      entryPoints: ['test/helpers/presence-child.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    });
     return outfile;
   })();
   return bundled;
 }
 
 async function childServer(url: string, prefix: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [await childScript(), url, prefix, String(grace), String(hb), TEST_SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await childScript(), url, prefix, String(grace), String(hb), TEST_SECRET], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -118,10 +128,16 @@ describe('presence on Redis, two servers', () => {
     // A slow failover: dan reaches A only after most of the grace; still neither leave nor join.
     await new Promise((r) => setTimeout(r, grace * 0.8));
     failover.setTargets(a.port);
-    await vi.waitFor(() => expect(onA.filter((e) => e.startsWith('leave')).sort()).toEqual(['leave:bea', 'leave:watch-b']), { timeout: bound + 5000, interval: 50 });
+    await vi.waitFor(() => expect(onA.filter((e) => e.startsWith('leave')).sort()).toEqual(['leave:bea', 'leave:watch-b']), {
+      timeout: bound + 5000,
+      interval: 50,
+    });
     expect(Date.now() - killedAt).toBeLessThanOrEqual(bound + 2 * hb);
     // pat's SSE stream was on B: it reconnects to A (the same presence connection, no leave).
-    await vi.waitFor(async () => expect(counts(await a.server.presence('room'))).toEqual({ dan: 1, lou: 1, pat: 2, 'watch-a': 1 }), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect(counts(await a.server.presence('room'))).toEqual({ dan: 1, lou: 1, pat: 2, 'watch-a': 1 }), {
+      timeout: 10_000,
+      interval: 100,
+    });
     await new Promise((r) => setTimeout(r, bound)); // long enough for a wrong leave of pat or lou
     expect(onA.filter((e) => e.startsWith('leave')).sort()).toEqual(['leave:bea', 'leave:watch-b']);
     expect(counts(await a.server.presence('room'))).toEqual({ dan: 1, lou: 1, pat: 2, 'watch-a': 1 });
@@ -132,7 +148,14 @@ describe('presence on Redis, two servers', () => {
     const url = await redisUrl();
     const prefix = testPrefix();
     onCleanup(() => deletePrefix(url, prefix));
-    const options = { secret: TEST_SECRET, presence: true, presenceGrace: grace, heartbeatInterval: hb, shutdownRetryAfter: 20, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
+    const options = {
+      secret: TEST_SECRET,
+      presence: true,
+      presenceGrace: grace,
+      heartbeatInterval: hb,
+      shutdownRetryAfter: 20,
+      authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null),
+    };
     const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const watcher = client(b.url, { token: 'watcher', transports: ['websocket'] }).subscribe('room');
@@ -146,7 +169,10 @@ describe('presence on Redis, two servers', () => {
     await vi.waitFor(() => expect(got.sort()).toEqual(['join:m-sse', 'join:m-websocket']));
     proxy.setTargets(b.port);
     await a.server.close();
-    await vi.waitFor(async () => expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 }), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(async () => expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 }), {
+      timeout: 10_000,
+      interval: 100,
+    });
     await new Promise((r) => setTimeout(r, bound)); // long enough for a wrong leave
     expect(got).toHaveLength(2);
     expect(counts(await b.server.presence('room'))).toEqual({ 'm-sse': 1, 'm-websocket': 1, watcher: 1 });
@@ -155,7 +181,13 @@ describe('presence on Redis, two servers', () => {
     const url = await redisUrl();
     const prefix = testPrefix();
     onCleanup(() => deletePrefix(url, prefix));
-    const options = { secret: TEST_SECRET, presence: true, presenceGrace: grace, heartbeatInterval: hb, authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null) };
+    const options = {
+      secret: TEST_SECRET,
+      presence: true,
+      presenceGrace: grace,
+      heartbeatInterval: hb,
+      authenticate: ({ token }: { token: string | undefined }) => (token ? { id: token } : null),
+    };
     const a = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const b = await startServer({ broker: redisBroker({ url, keyPrefix: prefix }), ...options });
     const watcher = client(b.url, { token: 'watcher', transports: ['websocket'] }).subscribe('room');

@@ -51,7 +51,11 @@ describe.each(transports)('presence over %s', (transport) => {
     const got = events(watched);
     await watched.ready;
 
-    const tabs: Client[] = [client(via, { token: 'alice', ...fast }), client(via, { token: 'alice', ...fast }), client(via, { token: 'bob', ...fast })];
+    const tabs: Client[] = [
+      client(via, { token: 'alice', ...fast }),
+      client(via, { token: 'alice', ...fast }),
+      client(via, { token: 'bob', ...fast }),
+    ];
     const subs = tabs.map((c, i) => c.subscribe('room', undefined, { presence: { tab: i } }));
     await Promise.all(subs.map((s) => s.ready));
     await settle(server, { alice: 2, bob: 1, watcher: 1 });
@@ -104,7 +108,12 @@ describe.each(transports)('presence over %s, a client that goes silent', (transp
     const watched = watcher.subscribe('room');
     const got = events(watched);
     await watched.ready;
-    const gone = client(`${proxy.origin}/anywire`, { token: 'gus', transports: [transport], pollInterval: 100, reconnect: { minDelay: 20, maxDelay: 200 } });
+    const gone = client(`${proxy.origin}/anywire`, {
+      token: 'gus',
+      transports: [transport],
+      pollInterval: 100,
+      reconnect: { minDelay: 20, maxDelay: 200 },
+    });
     await gone.subscribe('room').ready;
     await vi.waitFor(() => expect(got.map((e) => `${e.kind}:${e.id}`)).toEqual(['join:gus']));
     // The link goes dead silently and nothing gets through any more (no goodbye, no reconnect).

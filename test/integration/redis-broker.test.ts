@@ -340,10 +340,13 @@ describe('redisBroker on a single Redis, through a proxy that cuts it off', () =
     proxy.cutAll();
     await vi.waitFor(() => expect(far.healthy).toBe(false));
     await vi.waitFor(() => expect(far.healthy).toBe(true), { timeout: 15_000 });
-    await vi.waitFor(() => {
-      near.signal!('t', 'again'); // fire and forget: sent until the far side is listening again
-      expect(farGot).toContain('again');
-    }, { timeout: 10_000 });
+    await vi.waitFor(
+      () => {
+        near.signal!('t', 'again'); // fire and forget: sent until the far side is listening again
+        expect(farGot).toContain('again');
+      },
+      { timeout: 10_000 },
+    );
     expect(strangerGot).toEqual([]);
     expect(nearGot.filter((d) => d.startsWith('other:'))).toEqual([]);
   });
@@ -365,7 +368,6 @@ describe('redisBroker on a single Redis, through a proxy that cuts it off', () =
     expect(broker.healthy).toBe(false);
     expect(await own.ping()).toBe('PONG');
   });
-
 });
 
 describe('memoryBroker de-duplication (issue 13)', () => {

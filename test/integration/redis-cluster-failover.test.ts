@@ -72,9 +72,12 @@ describe('a Redis Cluster slot moved to another primary mid-run', () => {
   it('keeps every subscriber complete, in order, without a gap, and publishes carry on', async () => {
     const prefix = testPrefix();
     const servers = [];
-    for (let i = 0; i < 2; i++) servers.push(await startServer({ broker: redisBroker({ cluster: state.urls, keyPrefix: prefix }), secret: TEST_SECRET }));
+    for (let i = 0; i < 2; i++)
+      servers.push(await startServer({ broker: redisBroker({ cluster: state.urls, keyPrefix: prefix }), secret: TEST_SECRET }));
     const options = (t: TransportName) => ({ transports: [t], pollInterval: 50, reconnect: { minDelay: 20, maxDelay: 300 } });
-    const subscribers = servers.flatMap((s) => (['websocket', 'long-polling'] as TransportName[]).map((t) => makeClient(s.url, options(t))));
+    const subscribers = servers.flatMap((s) =>
+      (['websocket', 'long-polling'] as TransportName[]).map((t) => makeClient(s.url, options(t))),
+    );
     const views = subscribers.map((c) => watch(c, 'm'));
     await Promise.all(subscribers.map((c) => c.connect()));
     await Promise.all(views.map((w) => w.ready));
@@ -116,7 +119,8 @@ describe('a Redis Cluster primary killed mid-run', () => {
     const prefix = testPrefix();
     const urls = state.urls;
     const servers = [];
-    for (let i = 0; i < 2; i++) servers.push(await startServer({ broker: redisBroker({ cluster: urls, keyPrefix: prefix }), secret: TEST_SECRET }));
+    for (let i = 0; i < 2; i++)
+      servers.push(await startServer({ broker: redisBroker({ cluster: urls, keyPrefix: prefix }), secret: TEST_SECRET }));
     const channels = ['a', 'b', 'c', 'd', 'e', 'f'];
     const transports: TransportName[] = ['websocket', 'long-polling'];
     const options = (t: TransportName) => ({ transports: [t], pollInterval: 50, reconnect: { minDelay: 20, maxDelay: 300 } });

@@ -4,7 +4,16 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../src/core/client.js';
 import { redisBroker, type ServerOptions } from '../../src/node/server/index.js';
-import { cleanPrefix, redisKinds, redisTarget, stopSpawnedCluster, stopSpawnedRedis, TEST_SECRET, testPrefix, type RedisKind } from '../helpers/redis.js';
+import {
+  cleanPrefix,
+  redisKinds,
+  redisTarget,
+  stopSpawnedCluster,
+  stopSpawnedRedis,
+  TEST_SECRET,
+  testPrefix,
+  type RedisKind,
+} from '../helpers/redis.js';
 import { client as makeClient, onCleanup, startServer, waitForState } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -87,7 +96,10 @@ describe.each(redisKinds)('several servers on one %s Redis', (kind) => {
     const proxy = await startTcpProxy(a.port);
     onCleanup(() => proxy.close());
     const viaProxy = `http://127.0.0.1:${proxy.port}${a.server.path}`;
-    const clients = [makeClient(viaProxy, { ...fast, transports: ['websocket'] }), makeClient(viaProxy, { ...fast, transports: ['websocket'] })];
+    const clients = [
+      makeClient(viaProxy, { ...fast, transports: ['websocket'] }),
+      makeClient(viaProxy, { ...fast, transports: ['websocket'] }),
+    ];
     await Promise.all(clients.map((c) => c.connect()));
     const subs = clients.map((c) => collect(c, 'feed'));
     await Promise.all(subs.map((s) => s.sub.ready));
@@ -121,7 +133,11 @@ describe.each(redisKinds)('several servers on one %s Redis', (kind) => {
     const prefix = testPrefix();
     onCleanup(() => cleanPrefix(kind, prefix));
     const target = await redisTarget(kind);
-    const s = await startServer({ broker: redisBroker({ ...target, keyPrefix: prefix, historyPage: 10 }), secret: TEST_SECRET, shutdownRetryAfter: 20 });
+    const s = await startServer({
+      broker: redisBroker({ ...target, keyPrefix: prefix, historyPage: 10 }),
+      secret: TEST_SECRET,
+      shutdownRetryAfter: 20,
+    });
     const proxy = await startTcpProxy(s.port);
     onCleanup(() => proxy.close());
     const c = makeClient(`http://127.0.0.1:${proxy.port}${s.server.path}`, { ...fast, transports: ['websocket'] });

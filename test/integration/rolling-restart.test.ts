@@ -13,7 +13,16 @@ import type { TransportName } from '../../src/adapters/types.js';
 import type { Client } from '../../src/core/client.js';
 import { createServer, redisBroker, type AnywireServer } from '../../src/node/server/index.js';
 import { startRoundRobinProxy } from '../helpers/round-robin-proxy.js';
-import { cleanPrefix, redisKinds, redisTarget, stopSpawnedCluster, stopSpawnedRedis, TEST_SECRET, testPrefix, type RedisKind } from '../helpers/redis.js';
+import {
+  cleanPrefix,
+  redisKinds,
+  redisTarget,
+  stopSpawnedCluster,
+  stopSpawnedRedis,
+  TEST_SECRET,
+  testPrefix,
+  type RedisKind,
+} from '../helpers/redis.js';
 import { client as makeClient, onCleanup } from '../helpers/server.js';
 
 afterAll(() => {
@@ -65,7 +74,14 @@ describe.each(redisKinds)('a rolling restart of three servers on a %s Redis', (k
     const clients: { c: Client; transport: TransportName; away: number[]; got: string[]; gaps: number }[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const transport = transports[i % transports.length]!;
-      const c = makeClient(url, { transports: [transport], pollInterval: 100, reconnect, publishTimeout: 60_000, connectTimeout: CONNECT_TIMEOUT, autoConnect: false });
+      const c = makeClient(url, {
+        transports: [transport],
+        pollInterval: 100,
+        reconnect,
+        publishTimeout: 60_000,
+        connectTimeout: CONNECT_TIMEOUT,
+        autoConnect: false,
+      });
       const entry = { c, transport, away: awayTimes(c), got: [] as string[], gaps: 0 };
       const sub = c.subscribe('room', (data) => entry.got.push(data as string));
       sub.on('gap', () => entry.gaps++);
@@ -99,8 +115,13 @@ describe.each(redisKinds)('a rolling restart of three servers on a %s Redis', (k
       try {
         await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(target), { timeout: 60_000, interval: 50 });
       } catch (err) {
-        const byTransport = Object.fromEntries(transports.map((t) => [t, publishers.map((p, k) => (p.transport === t ? acked[k]!.length : -1)).filter((n) => n >= 0)]));
-        throw new Error(`publishing stalled: ${JSON.stringify({ byTransport, unsure: unsure.size, states: publishers.map((p) => p.c.state) })}`, { cause: err });
+        const byTransport = Object.fromEntries(
+          transports.map((t) => [t, publishers.map((p, k) => (p.transport === t ? acked[k]!.length : -1)).filter((n) => n >= 0)]),
+        );
+        throw new Error(
+          `publishing stalled: ${JSON.stringify({ byTransport, unsure: unsure.size, states: publishers.map((p) => p.c.state) })}`,
+          { cause: err },
+        );
       }
     };
 
@@ -127,6 +148,24 @@ describe.each(redisKinds)('a rolling restart of three servers on a %s Redis', (k
     }
     const longest = Math.max(0, ...clients.flatMap((e) => e.away));
     expect(longest).toBeLessThan(MAX_AWAY_MS);
-    if (process.env.ANYWIRE_DEBUG) console.log({ kind, clients: CLIENTS, messages: wanted, unsure: unsure.size, longestAwayMs: longest, byTransport: Object.fromEntries(transports.map((t) => [t, clients.filter((e) => e.transport === t).flatMap((e) => e.away).sort((a, b) => b - a).slice(0, 5)])), hits: Object.fromEntries(proxy.hits) });
+    if (process.env.ANYWIRE_DEBUG)
+      console.log({
+        kind,
+        clients: CLIENTS,
+        messages: wanted,
+        unsure: unsure.size,
+        longestAwayMs: longest,
+        byTransport: Object.fromEntries(
+          transports.map((t) => [
+            t,
+            clients
+              .filter((e) => e.transport === t)
+              .flatMap((e) => e.away)
+              .sort((a, b) => b - a)
+              .slice(0, 5),
+          ]),
+        ),
+        hits: Object.fromEntries(proxy.hits),
+      });
   }, 180_000);
 });

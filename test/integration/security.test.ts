@@ -18,7 +18,11 @@ afterAll(() => stopSpawnedRedis());
 const SECRET = 'a-test-secret-that-is-long-enough-for-hmac';
 
 async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as unknown };
 }
 
@@ -114,7 +118,10 @@ describe('authenticate', () => {
       const { url } = await startServer({ authenticate: () => value });
       const c = client(url, { transports: [transport], token: 't', reconnect: false });
       const err = (await c.connect().catch((e: unknown) => e)) as AnywireError;
-      const code = err.code === 'TRANSPORTS_EXHAUSTED' ? (err as unknown as { failures: { error: AnywireError }[] }).failures[0]!.error.code : err.code;
+      const code =
+        err.code === 'TRANSPORTS_EXHAUSTED'
+          ? (err as unknown as { failures: { error: AnywireError }[] }).failures[0]!.error.code
+          : err.code;
       expect(code, `authenticate returned ${JSON.stringify(value)}`).toBe('UNAUTHORIZED');
     }
   });
@@ -140,11 +147,18 @@ describe('client-facing error messages', () => {
     expect(reported).toEqual([detail, detail]);
   });
 
-  it("carry no broker host:port on a failed publish or subscribe", async () => {
+  it('carry no broker host:port on a failed publish or subscribe', async () => {
     const inner = memoryBroker();
     const failing = (): Promise<never> => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:6379'));
     // A broker that fails the way ioredis does: its errors name the Redis host and port.
-    const broker: Broker = { healthy: true, publish: failing, history: failing, subscribe: (c, l) => inner.subscribe(c, l), unsubscribe: (c, l) => inner.unsubscribe(c, l), close: () => inner.close() };
+    const broker: Broker = {
+      healthy: true,
+      publish: failing,
+      history: failing,
+      subscribe: (c, l) => inner.subscribe(c, l),
+      unsubscribe: (c, l) => inner.unsubscribe(c, l),
+      close: () => inner.close(),
+    };
     const { server, url } = await startServer({ broker });
     const reported: string[] = [];
     server.on('error', (e) => reported.push(e.message));
@@ -164,7 +178,7 @@ describe('client-facing error messages', () => {
 });
 
 describe('the empty channel name', () => {
-  it("is refused on a fresh process, by the server and by the client", async () => {
+  it('is refused on a fresh process, by the server and by the client', async () => {
     vi.resetModules(); // a fresh copy of the frame checks, as in a process that saw no name yet
     const fresh = (await import('../../src/node/server/index.js')) as typeof import('../../src/node/server/index.js');
     const server = fresh.createServer();
@@ -189,7 +203,13 @@ describe('same-origin', () => {
   function upgrade(port: number, headers: Record<string, string>): Promise<number> {
     return new Promise((resolve, reject) => {
       const s = tcpConnect(port, '127.0.0.1', () => {
-        const lines = Object.entries({ Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers });
+        const lines = Object.entries({
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          ...headers,
+        });
         s.write(`GET /anywire HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
       });
       s.once('data', (d) => {
@@ -211,7 +231,10 @@ describe('same-origin', () => {
     expect(await upgrade(port, { Host: self, Origin: `https://${self}` })).toBe(403);
     expect(await upgrade(port, { Host: self, Origin: `http://127.0.0.1:${port + 1}` })).toBe(403);
     // The HTTP transports follow the same rule.
-    expect((await post(url, '/connect', { t: 'connect', v: PROTOCOL_VERSION, transport: 'polling' }, { Origin: `http://${evil}`, Host: evil })).status).toBe(403);
+    expect(
+      (await post(url, '/connect', { t: 'connect', v: PROTOCOL_VERSION, transport: 'polling' }, { Origin: `http://${evil}`, Host: evil }))
+        .status,
+    ).toBe(403);
   });
 
   it('follows publicOrigins when a server declares them (a TLS-terminating proxy in front)', async () => {
@@ -258,7 +281,11 @@ describe('bounded reads', () => {
     const open = async () => {
       const a = new AbortController();
       aborts.push(a);
-      const res = await fetch(url + '/sse', { method: 'POST', body: JSON.stringify({ connect: { t: 'connect', v: PROTOCOL_VERSION } }), signal: a.signal });
+      const res = await fetch(url + '/sse', {
+        method: 'POST',
+        body: JSON.stringify({ connect: { t: 'connect', v: PROTOCOL_VERSION } }),
+        signal: a.signal,
+      });
       return res.status;
     };
     expect(await open()).toBe(200);
@@ -282,7 +309,11 @@ describe('long-lived connections', () => {
     server.on('connection', (e) => ids.push(e.id));
     const c = client(url, { transports: ['websocket'], reconnect: { minDelay: 10, maxDelay: 50 } });
     await c.connect();
-    await within(vi.waitFor(() => expect(ids.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 }), 10_000, 'no reconnect');
+    await within(
+      vi.waitFor(() => expect(ids.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 }),
+      10_000,
+      'no reconnect',
+    );
     expect(asked).toBeGreaterThanOrEqual(2);
   });
 });

@@ -50,7 +50,11 @@ describe.each(transports)('sessions on %s', (transport) => {
     await first.connect();
     first.close();
     await vi.waitFor(
-      () => expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('app bug on connection'), expect.stringContaining('app bug on disconnect')]),
+      () =>
+        expect(errors.map((e) => e.message)).toEqual([
+          expect.stringContaining('app bug on connection'),
+          expect.stringContaining('app bug on disconnect'),
+        ]),
       { timeout: 5000 },
     );
     const second = client(url, transport);
@@ -105,34 +109,38 @@ describe.each(transports)('sessions on %s', (transport) => {
 
 // Thirty seconds each: the four transports side by side in one test.
 describe('a quiet channel', () => {
-  it('a caught-up subscriber (history ttl 3 s) gets no gap over 30 s on any transport, and the next message exactly once', { timeout: 60_000 }, async () => {
-    const { server, url } = await startServer({ history: { ttl: 3000 } });
-    const subscribers = await Promise.all(
-      transports.map(async (transport) => {
-        const c = client(url, transport);
-        await c.connect();
-        const got: number[] = [];
-        const gaps: string[] = [];
-        const sub = c.subscribe<number>('quiet', (n) => got.push(n));
-        sub.on('gap', (e) => gaps.push(`${transport}: ${e.reason}`));
-        await sub.ready;
-        return { transport, got, gaps };
-      }),
-    );
-    await server.publish('quiet', 1);
-    await vi.waitFor(() => expect(subscribers.map((s) => s.got)).toEqual(transports.map(() => [1])), { timeout: 5000 });
-    // 30 s of silence: the history expires after 3 s, the memory broker sweeps every 10 s, and
-    // the HTTP clients poll (or hold a poll) all along.
-    const until = Date.now() + 30_000;
-    while (Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 1000));
+  it(
+    'a caught-up subscriber (history ttl 3 s) gets no gap over 30 s on any transport, and the next message exactly once',
+    { timeout: 60_000 },
+    async () => {
+      const { server, url } = await startServer({ history: { ttl: 3000 } });
+      const subscribers = await Promise.all(
+        transports.map(async (transport) => {
+          const c = client(url, transport);
+          await c.connect();
+          const got: number[] = [];
+          const gaps: string[] = [];
+          const sub = c.subscribe<number>('quiet', (n) => got.push(n));
+          sub.on('gap', (e) => gaps.push(`${transport}: ${e.reason}`));
+          await sub.ready;
+          return { transport, got, gaps };
+        }),
+      );
+      await server.publish('quiet', 1);
+      await vi.waitFor(() => expect(subscribers.map((s) => s.got)).toEqual(transports.map(() => [1])), { timeout: 5000 });
+      // 30 s of silence: the history expires after 3 s, the memory broker sweeps every 10 s, and
+      // the HTTP clients poll (or hold a poll) all along.
+      const until = Date.now() + 30_000;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(subscribers.flatMap((s) => s.gaps)).toEqual([]);
+      }
+      await server.publish('quiet', 2);
+      await server.publish('quiet', 3); // a sentinel: nothing else was on its way
+      await vi.waitFor(() => expect(subscribers.map((s) => s.got)).toEqual(transports.map(() => [1, 2, 3])), { timeout: 5000 });
       expect(subscribers.flatMap((s) => s.gaps)).toEqual([]);
-    }
-    await server.publish('quiet', 2);
-    await server.publish('quiet', 3); // a sentinel: nothing else was on its way
-    await vi.waitFor(() => expect(subscribers.map((s) => s.got)).toEqual(transports.map(() => [1, 2, 3])), { timeout: 5000 });
-    expect(subscribers.flatMap((s) => s.gaps)).toEqual([]);
-  });
+    },
+  );
 });
 
 describe.each(['websocket', 'sse'] as TransportName[])('default options on %s', (transport) => {

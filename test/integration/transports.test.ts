@@ -17,11 +17,15 @@ function client(url: string, transport: TransportName, options: Parameters<typeo
 
 async function setup(transport: TransportName, options: ServerOptions = {}) {
   const { server, url } = await startServer(options);
-  return { server, url, connect: async (o: Parameters<typeof makeClient>[1] = {}) => {
-    const c = client(url, transport, o);
-    await c.connect();
-    return c;
-  } };
+  return {
+    server,
+    url,
+    connect: async (o: Parameters<typeof makeClient>[1] = {}) => {
+      const c = client(url, transport, o);
+      await c.connect();
+      return c;
+    },
+  };
 }
 
 describe.each(transports)('transport %s', (transport) => {

@@ -77,29 +77,32 @@ describe.each(libraries)('with %s', (_name, Chat) => {
     expect(server.stats().messagesIn).toBe(1);
   });
 
-  it.each(transports)('a received message failing the client schema on %s: no handler call, error on the subscription, later ones delivered, no gap', async (transport) => {
-    const { server, url } = await startServer();
-    const c = client(url, { transports: [transport], pollInterval: 50 });
-    const col = collector<{ text: string }>();
-    const sub = c.subscribe('chat', col.handler, { schema: Chat });
-    const errors: { code: string; message: string }[] = [];
-    const gaps: unknown[] = [];
-    sub.on('error', (e) => errors.push(e));
-    sub.on('gap', (g) => gaps.push(g));
-    await sub.ready;
-    await server.publish('chat', { text: 'one' });
-    await server.publish('chat', { text: ['not', 'a', 'string'] });
-    await server.publish('chat', { text: 'three' });
-    await col.waitFor(2);
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
-    expect(col.got).toEqual([
-      { data: { text: 'one' }, offset: 1 },
-      { data: { text: 'three' }, offset: 3 },
-    ]);
-    expect(errors[0]).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('data.text') });
-    expect(gaps).toEqual([]);
-    expect(sub.state).toBe('subscribed');
-  });
+  it.each(transports)(
+    'a received message failing the client schema on %s: no handler call, error on the subscription, later ones delivered, no gap',
+    async (transport) => {
+      const { server, url } = await startServer();
+      const c = client(url, { transports: [transport], pollInterval: 50 });
+      const col = collector<{ text: string }>();
+      const sub = c.subscribe('chat', col.handler, { schema: Chat });
+      const errors: { code: string; message: string }[] = [];
+      const gaps: unknown[] = [];
+      sub.on('error', (e) => errors.push(e));
+      sub.on('gap', (g) => gaps.push(g));
+      await sub.ready;
+      await server.publish('chat', { text: 'one' });
+      await server.publish('chat', { text: ['not', 'a', 'string'] });
+      await server.publish('chat', { text: 'three' });
+      await col.waitFor(2);
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      expect(col.got).toEqual([
+        { data: { text: 'one' }, offset: 1 },
+        { data: { text: 'three' }, offset: 3 },
+      ]);
+      expect(errors[0]).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('data.text') });
+      expect(gaps).toEqual([]);
+      expect(sub.state).toBe('subscribed');
+    },
+  );
 });
 
 describe('schemas and application code', () => {
@@ -143,7 +146,12 @@ describe('schemas and application code', () => {
 
   it('bounds the refusal message of data failing in thousands of places', async () => {
     const { server } = await startServer({ schemas: { list: z.array(z.string()) } });
-    const err = await server.publish('list', Array.from({ length: 5000 }, (_, i) => i)).catch((e: Error) => e);
+    const err = await server
+      .publish(
+        'list',
+        Array.from({ length: 5000 }, (_, i) => i),
+      )
+      .catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('data.0') });
     expect((err as Error).message.length).toBeLessThanOrEqual(1000);
   });

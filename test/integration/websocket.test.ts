@@ -96,8 +96,7 @@ async function rawSocket(url: string, headers: Record<string, string> = {}) {
 }
 
 /** Open TCP sockets and servers of this process. */
-const tcpHandles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
+const tcpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
 
 // Every test closes what it opened (helpers' afterEach): by the end nothing may be left open, or
 // the test runner would not exit cleanly.
@@ -269,7 +268,8 @@ describe('client lifecycle', () => {
 });
 
 describe('authorization and limits', () => {
-  const authorize: ServerOptions['authorize'] = ({ channel, action }) => !(channel.startsWith('admin') && action === 'publish') && channel !== 'secret';
+  const authorize: ServerOptions['authorize'] = ({ channel, action }) =>
+    !(channel.startsWith('admin') && action === 'publish') && channel !== 'secret';
 
   it('rejects a publish to a forbidden channel with FORBIDDEN and keeps the connection usable', async () => {
     const { url } = await startServer({ authorize });
@@ -511,7 +511,12 @@ describe('history holds what was published', () => {
     await vi.waitFor(() => expect(raw.frames.filter((f) => f.t === 'msg')).toHaveLength(4));
     const all = raw.frames.filter((f) => f.t === 'msg');
     // Live delivery, then the replay from history: the same bytes both times.
-    expect(all.map((f) => [...(f.b as Uint8Array)])).toEqual([[1, 2, 3, 4], [5, 6, 7], [1, 2, 3, 4], [5, 6, 7]]);
+    expect(all.map((f) => [...(f.b as Uint8Array)])).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7],
+      [1, 2, 3, 4],
+      [5, 6, 7],
+    ]);
   });
 });
 
@@ -523,10 +528,11 @@ describe('attach()', () => {
     });
     // Another WebSocket endpoint of the host app, registered before and after anywire.
     const echo = new WebSocketServer({ noServer: true });
-    const otherUpgrade = (path: string) => (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-      if (req.url !== path) return;
-      echo.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`${path}:${m.toString()}`)));
-    };
+    const otherUpgrade =
+      (path: string) => (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+        if (req.url !== path) return;
+        echo.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`${path}:${m.toString()}`)));
+      };
     http.on('upgrade', otherUpgrade('/before'));
     const anywire = createServer({ path: '/rt' });
     anywire.attach(http);
@@ -622,9 +628,24 @@ describe('wss:// over https', () => {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256', '-days', '1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
       ],
       { stdio: 'ignore' },
     );

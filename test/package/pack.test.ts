@@ -106,7 +106,10 @@ describe('the installed package', () => {
   it('installs without a warning of its own (no install script, react an optional peer)', () => {
     const warnings = installOutput.split('\n').filter((l) => /\bwarn/i.test(l));
     expect(warnings.filter((l) => /anywire|peer|install-scripts/i.test(l))).toEqual([]);
-    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/anywire/package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/anywire/package.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$|^prepare$/.test(s))).toEqual([]);
     expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
     expect(existsSync(join(project, 'node_modules/react'))).toBe(false);

@@ -53,7 +53,14 @@ export function groupKey(options: ClientOptions, v?: number): string {
   const token = t === undefined ? '' : typeof t === 'function' ? 'f' + String(t) : 's' + t;
   // SHARE_VERSION: tabs running another release of this code (before and after a deploy) do not
   // mix their messages; they form two groups until the old tabs reload.
-  const parts = [SHARE_VERSION, v, String(options.url).replace(/\/+$/, ''), (options.transports ?? []).join(), String(options.shareConnection), token];
+  const parts = [
+    SHARE_VERSION,
+    v,
+    String(options.url).replace(/\/+$/, ''),
+    (options.transports ?? []).join(),
+    String(options.shareConnection),
+    token,
+  ];
   return 'anywire-share:' + hash(JSON.stringify(parts));
 }
 
@@ -212,14 +219,21 @@ export class Group {
     this.#election = abort;
     const held = (): Promise<void> => {
       if (this.closed || this.#paused || this.#election !== abort) return Promise.resolve();
-      this.hub = new Hub(this.#options, this.#env, {
-        id: this.tab,
-        post: (m) => this.post(m),
-        liveTabs: () => this.#liveTabs(),
-      }, this.deps);
+      this.hub = new Hub(
+        this.#options,
+        this.#env,
+        {
+          id: this.tab,
+          post: (m) => this.post(m),
+          liveTabs: () => this.#liveTabs(),
+        },
+        this.deps,
+      );
       return new Promise<void>((resolve) => (this.#release = resolve));
     };
-    const request = steal ? this.#platform.locks.request(this.key, { steal: true }, held) : this.#platform.locks.request(this.key, { signal: abort.signal }, held);
+    const request = steal
+      ? this.#platform.locks.request(this.key, { steal: true }, held)
+      : this.#platform.locks.request(this.key, { signal: abort.signal }, held);
     request.then(
       () => this.#lost(abort),
       // Aborted (we resigned), or stolen by a tab that found us unresponsive.
@@ -258,18 +272,15 @@ export class Group {
   suspect(hub: string | undefined): void {
     if (this.hub || this.#stealing || this.closed || this.#paused) return;
     this.#stealing = true;
-    setTimeout(
-      () => {
-        this.#stealing = false;
-        // Someone else took over meanwhile (its `lead` arrived): nothing to do.
-        if (this.hub || this.closed || this.leader !== hub) return;
-        void this.#platform.locks.query().then((state) => {
-          const holder = state.held?.some((l) => l.name === this.key);
-          if (holder && !this.hub && this.leader === hub) this.#elect(true);
-        });
-      },
-      Math.random() * 200,
-    );
+    setTimeout(() => {
+      this.#stealing = false;
+      // Someone else took over meanwhile (its `lead` arrived): nothing to do.
+      if (this.hub || this.closed || this.leader !== hub) return;
+      void this.#platform.locks.query().then((state) => {
+        const holder = state.held?.some((l) => l.name === this.key);
+        if (holder && !this.hub && this.leader === hub) this.#elect(true);
+      });
+    }, Math.random() * 200);
   }
 
   async #liveTabs(): Promise<Set<string> | undefined> {
@@ -346,7 +357,11 @@ class Link implements Transport {
     if (this.#done || !this.#hub) return;
     // A publish travels as the JSON the server would get (its data, once stringified by the core):
     // structured cloning would drop a toJSON, or throw on a value JSON just leaves out.
-    const up = frames.filter((f) => f.t !== 'connect').map((f) => (typeof (f as { json?: unknown }).json === 'string' ? (JSON.parse((f as unknown as { json: string }).json) as ClientFrame) : f));
+    const up = frames
+      .filter((f) => f.t !== 'connect')
+      .map((f) =>
+        typeof (f as { json?: unknown }).json === 'string' ? (JSON.parse((f as unknown as { json: string }).json) as ClientFrame) : f,
+      );
     // The handshake is answered here, from the welcome the hub passed on `opened`.
     if (up.length < frames.length) queueMicrotask(() => !this.#done && this.#handlers?.onFrames([this.#welcome!]));
     if (up.length) this.#group.post({ k: 'up', link: this.id, hub: this.#hub, frames: up });

@@ -30,7 +30,13 @@ export function shareEnvironment(options: ClientOptions, env: ClientEnvironment,
         return {
           name: f!.name,
           duplex: true,
-          open: (handlers, signal) => group.then((g) => g.transport(f!.name), () => f!.create(ctx)).then((t) => (inner = t).open(handlers, signal)),
+          open: (handlers, signal) =>
+            group
+              .then(
+                (g) => g.transport(f!.name),
+                () => f!.create(ctx),
+              )
+              .then((t) => (inner = t).open(handlers, signal)),
           send: (frames) => inner?.send(frames),
           close: () => inner?.close(),
         };
@@ -42,7 +48,10 @@ export function shareEnvironment(options: ClientOptions, env: ClientEnvironment,
     runtime: env.runtime,
     factories,
     lifecycle: (hooks) => {
-      const off = group.then((g) => g.attach(hooks, env.lifecycle), () => env.lifecycle?.(hooks));
+      const off = group.then(
+        (g) => g.attach(hooks, env.lifecycle),
+        () => env.lifecycle?.(hooks),
+      );
       return () => void off.then((fn) => fn?.());
     },
   };

@@ -6,4 +6,6 @@ import type { ShareModule } from './index.js';
 const src = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src;
 
 export const loadShareScript = (): Promise<ShareModule> =>
-  import(/* @vite-ignore */ src!.replace(/\.js(?=[?#]|$)/, '.share.js')).then(() => (globalThis as Record<symbol, ShareModule>)[Symbol.for('anywire.share')]!);
+  import(/* @vite-ignore */ src!.replace(/\.js(?=[?#]|$)/, '.share.js')).then(
+    () => (globalThis as Record<symbol, ShareModule>)[Symbol.for('anywire.share')]!,
+  );

@@ -243,7 +243,12 @@ interface Tab {
   subscribe(ch: string): Promise<void>;
 }
 
-const options: ClientOptions = { url: 'http://app.test/anywire', shareConnection: true, transports: ['websocket'], reconnect: { minDelay: 20, maxDelay: 100 } };
+const options: ClientOptions = {
+  url: 'http://app.test/anywire',
+  shareConnection: true,
+  transports: ['websocket'],
+  reconnect: { minDelay: 20, maxDelay: 100 },
+};
 
 /** A tab: its own Group (as a real tab has its own module instance), and one client in it. */
 function openTab(name: string): Tab {
@@ -300,7 +305,12 @@ describe('share groups (fakes)', () => {
     expect([...server.conns][0]!.subs).toEqual(new Set(['chat']));
     await a.client.publish('chat', 'x');
     await b.client.publish('chat', 'y');
-    await vi.waitFor(() => expect([a.got.chat, b.got.chat]).toEqual([[1, 2], [1, 2]]));
+    await vi.waitFor(() =>
+      expect([a.got.chat, b.got.chat]).toEqual([
+        [1, 2],
+        [1, 2],
+      ]),
+    );
     expect([a.client.state, b.client.state]).toEqual(['connected', 'connected']);
   });
 
@@ -372,10 +382,17 @@ describe('share groups (fakes)', () => {
         return { ...t, name: t.name, duplex: true, open: t.open, close: t.close, send: (f) => (sent.push(...f), t.send(f)) };
       },
     };
-    const hub = new Hub(options, { runtime: {}, factories: { websocket: spy } }, { id: 'H', post: (m) => posted.push(structuredClone(m)), liveTabs: async () => undefined }, { createCoreClient, AnywireError });
+    const hub = new Hub(
+      options,
+      { runtime: {}, factories: { websocket: spy } },
+      { id: 'H', post: (m) => posted.push(structuredClone(m)), liveTabs: async () => undefined },
+      { createCoreClient, AnywireError },
+    );
     await vi.waitFor(() => expect(hub.connected).toBe(true));
     const down = (link: string) =>
-      posted.flatMap((m) => (m.k === 'down' && m.links.includes(link) ? m.frames : [])).map((f) => (f.t === 'msg' ? f.o : f.t === 'subd' ? `subd:${f.o}:${f.r}` : f.t));
+      posted
+        .flatMap((m) => (m.k === 'down' && m.links.includes(link) ? m.frames : []))
+        .map((f) => (f.t === 'msg' ? f.o : f.t === 'subd' ? `subd:${f.o}:${f.r}` : f.t));
     for (const l of ['L1', 'L2', 'L3']) hub.open(l, 'tab-' + l, 'websocket');
     expect(posted.filter((m) => m.k === 'opened')).toHaveLength(3);
 
@@ -440,12 +457,15 @@ describe('share groups (fakes)', () => {
     expect(loader).not.toHaveBeenCalled();
   });
 
-  it('the server is down at start-up: every tab\'s connect() rejects as the hub\'s did', async () => {
+  it("the server is down at start-up: every tab's connect() rejects as the hub's did", async () => {
     server.down = true;
     const a = openTab('a');
     const b = openTab('b');
     const started = Date.now();
-    const [ea, eb] = await Promise.all([a.client.connect().catch((e: AnywireError) => e), b.client.connect().catch((e: AnywireError) => e)]);
+    const [ea, eb] = await Promise.all([
+      a.client.connect().catch((e: AnywireError) => e),
+      b.client.connect().catch((e: AnywireError) => e),
+    ]);
     expect([ea, eb].map((e) => (e as AnywireError).code)).toEqual(['TRANSPORTS_EXHAUSTED', 'TRANSPORTS_EXHAUSTED']);
     expect(Date.now() - started).toBeLessThan(3000);
     // Back up: both come back through one connection.
@@ -456,11 +476,13 @@ describe('share groups (fakes)', () => {
 
   it('the share module fails to load: the client keeps its own connection', async () => {
     const env: ClientEnvironment = { runtime: {}, factories: { websocket: server.factory('x', () => false) } };
-    const client = createCoreClient(options, shareEnvironment(options, env, () => Promise.reject(new Error('blocked by CSP'))));
+    const client = createCoreClient(
+      options,
+      shareEnvironment(options, env, () => Promise.reject(new Error('blocked by CSP'))),
+    );
     clients.push(client);
     await client.connect();
     expect(server.conns.size).toBe(1);
     expect(client.state).toBe('connected');
   });
 });
-

@@ -27,7 +27,16 @@ describe('ServerCore.payload', () => {
 
 describe('ServerCore heartbeat wheel', () => {
   function fakeSession(now: number) {
-    const sink = { heartbeats: 0, closedWith: '', heartbeat() { this.heartbeats++; }, close(code: string) { this.closedWith = code; } };
+    const sink = {
+      heartbeats: 0,
+      closedWith: '',
+      heartbeat() {
+        this.heartbeats++;
+      },
+      close(code: string) {
+        this.closedWith = code;
+      },
+    };
     return { id: 's', identity: {}, transport: 'websocket', lastSeen: now, sink, destroy() {} };
   }
 

@@ -84,7 +84,9 @@ export async function history(broker: Broker, channel: string, query?: HistoryQu
 /** The `histd` frame answering a `hist` frame; binary data as base64 (it travels as JSON text on every transport). */
 export async function historyAnswerFrame(broker: Broker, f: HistoryFrame): Promise<object> {
   const page = await readPage(broker, f.ch, { limit: f.n, before: f.b });
-  const m = page.messages.map((x) => (typeof x.payload === 'string' ? { o: x.offset, d: JSON.parse(x.payload) } : { o: x.offset, b: toBase64(x.payload) }));
+  const m = page.messages.map((x) =>
+    typeof x.payload === 'string' ? { o: x.offset, d: JSON.parse(x.payload) } : { o: x.offset, b: toBase64(x.payload) },
+  );
   return { t: 'histd', id: f.id, e: page.epoch, o: page.top, m };
 }
 

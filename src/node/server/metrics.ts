@@ -87,7 +87,10 @@ export class Metrics {
   }
 
   /** `live`: the transports of the live connections (WebSocket, SSE). */
-  snapshot(live: Iterable<{ transport: TransportName }>, gauges: { channels: number; subscriptions: number; brokerUp: boolean }): ServerStats {
+  snapshot(
+    live: Iterable<{ transport: TransportName }>,
+    gauges: { channels: number; subscriptions: number; brokerUp: boolean },
+  ): ServerStats {
     const connections = this.recentCounts();
     for (const s of live) connections[s.transport]++;
     let messagesIn = 0;
@@ -112,11 +115,21 @@ export class Metrics {
     };
     const byTransport = (values: Record<string, number>, keys: readonly string[]) =>
       keys.map((t): [string, number] => [`{transport="${t}"}`, values[t] ?? 0]);
-    family('anywire_connections', 'gauge', 'Connections now (long-polling and polling: sessions heard from within two heartbeats).', byTransport(stats.connections, transports));
+    family(
+      'anywire_connections',
+      'gauge',
+      'Connections now (long-polling and polling: sessions heard from within two heartbeats).',
+      byTransport(stats.connections, transports),
+    );
     family('anywire_connections_total', 'counter', 'Connections that completed the handshake.', byTransport(this.opened, transports));
     family('anywire_channels', 'gauge', 'Channels with at least one subscriber in this process.', [['', stats.channels]]);
     family('anywire_subscriptions', 'gauge', 'Client subscriptions in this process.', [['', stats.subscriptions]]);
-    family('anywire_messages_in_total', 'counter', 'Publishes accepted, by source (a transport, or "server" for server.publish).', byTransport(this.in, sources));
+    family(
+      'anywire_messages_in_total',
+      'counter',
+      'Publishes accepted, by source (a transport, or "server" for server.publish).',
+      byTransport(this.in, sources),
+    );
     family('anywire_messages_out_total', 'counter', 'Messages written to clients, live and replayed.', [['', stats.messagesOut]]);
     family(
       'anywire_refused_total',

@@ -189,7 +189,8 @@ function normalOrigin(origin: string): string {
   } catch {
     throw new Error(`anywire: publicOrigins holds "${origin}", not an origin like "https://chat.example.com"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`anywire: publicOrigins holds "${origin}", not an http(s) origin`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`anywire: publicOrigins holds "${origin}", not an http(s) origin`);
   return url.origin;
 }
 

@@ -29,7 +29,16 @@ const client: unknown[] = [
 
 const server: unknown[] = [
   { t: 'histd', id: 'q1', e: 'ep', o: 0, m: [] },
-  { t: 'histd', id: 'q1', e: 'ep', o: 3, m: [{ o: 1, d: 1 }, { o: 2, b: 'AAE=' }] },
+  {
+    t: 'histd',
+    id: 'q1',
+    e: 'ep',
+    o: 3,
+    m: [
+      { o: 1, d: 1 },
+      { o: 2, b: 'AAE=' },
+    ],
+  },
   { t: 'histd', id: 'q1', e: 'ep', o: 3, m: [{ o: 0, d: 1 }] },
   { t: 'histd', id: 'q1', e: 'ep', o: 3, m: [{ o: 1, b: 5 }] },
   { t: 'histd', id: 'q1', e: 'ep', o: 3, m: [null] },

@@ -73,8 +73,10 @@ export class PresenceTracker {
   constructor(private readonly core: ServerCore) {
     const o = core.options;
     const p = o.presence;
-    if (typeof p !== 'function' && typeof p !== 'boolean') throw new TypeError('anywire: `presence` must be a boolean or a function (channel) => boolean');
-    if (!Number.isFinite(o.presenceGrace) || o.presenceGrace <= 0) throw new TypeError('anywire: `presenceGrace` must be a positive number of ms');
+    if (typeof p !== 'function' && typeof p !== 'boolean')
+      throw new TypeError('anywire: `presence` must be a boolean or a function (channel) => boolean');
+    if (!Number.isFinite(o.presenceGrace) || o.presenceGrace <= 0)
+      throw new TypeError('anywire: `presenceGrace` must be a positive number of ms');
     this.filter = typeof p === 'function' ? p : () => p === true;
     this.grace = o.presenceGrace;
     this.slack = Math.min(1000, Math.ceil(this.grace / 10));
@@ -209,7 +211,10 @@ export class PresenceTracker {
   /** Publishes each change into the channel's history: `d` is the member with its connections. */
   private async announce(channel: string, kind: PresenceKind, changes: PresenceChange[]): Promise<void> {
     for (const c of changes) {
-      const member = c.info.length > 1 ? c.info.slice(0, -1) + `,"connections":${kind === 'join' ? 1 : 0}}` : `{"id":${JSON.stringify(c.member)},"connections":0}`;
+      const member =
+        c.info.length > 1
+          ? c.info.slice(0, -1) + `,"connections":${kind === 'join' ? 1 : 0}}`
+          : `{"id":${JSON.stringify(c.member)},"connections":0}`;
       try {
         await this.core.broker.publish(channel, presencePayload(kind, member), { history: this.core.options.history });
       } catch (err) {

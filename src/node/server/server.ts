@@ -66,7 +66,11 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
         (l.fn as (...a: unknown[]) => void).apply(l.context, args);
       } catch (err) {
         if (event === 'error') console.error('anywire: an "error" listener threw:', err);
-        else this.emit('error', new AnywireError('PROTOCOL_ERROR', `a "${event}" listener threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+        else
+          this.emit(
+            'error',
+            new AnywireError('PROTOCOL_ERROR', `a "${event}" listener threw: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+          );
       }
     }
     return true;
@@ -146,7 +150,8 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
    */
   async presence(channel: string): Promise<PresenceMember[]> {
     const p = this.core.presence;
-    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel)) throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
+    if (typeof channel !== 'string' || !CHANNEL_PATTERN.test(channel))
+      throw new AnywireError('BAD_REQUEST', `invalid channel name "${String(channel)}"`);
     if (!p?.enabled(channel)) throw new AnywireError('BAD_REQUEST', `presence is not enabled on "${channel}"`);
     return (await p.list(channel, SERVER_LIST_LIMIT)).members;
   }
@@ -212,7 +217,8 @@ export class AnywireServer extends EventEmitter<ServerEvents> {
     };
     if (!this.ws) return reject(403, 'BAD_REQUEST', 'websocket transport is disabled');
     if (this.core.closing) return reject(503, 'SERVER_SHUTTING_DOWN', 'server is shutting down');
-    if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.publicOrigins)) return reject(403, 'FORBIDDEN', 'origin not allowed');
+    if (!originAllowed(req, this.core.options.allowedOrigins, this.core.options.publicOrigins))
+      return reject(403, 'FORBIDDEN', 'origin not allowed');
     this.ws.upgrade(req, socket, head);
     // ws has its own error listener on the socket from here on (during its handshake and after);
     // ours would only make the socket's listeners an array for the connection's whole life.

@@ -67,7 +67,10 @@ function publisherScope(s: Session): string {
     if (s.identity === null || s.identity === undefined) scope = '';
     else {
       try {
-        scope = createHash('sha256').update(JSON.stringify(s.identity) ?? s.id).digest('base64url').slice(0, 22);
+        scope = createHash('sha256')
+          .update(JSON.stringify(s.identity) ?? s.id)
+          .digest('base64url')
+          .slice(0, 22);
       } catch {
         scope = s.id;
       }
@@ -304,7 +307,8 @@ export class Session implements HubMember {
       }
     } catch (err) {
       if (!stale()) this.unsubscribe(ch);
-      if ((err as { code?: Code }).code === 'BAD_REQUEST') return this.error('BAD_REQUEST', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
+      if ((err as { code?: Code }).code === 'BAD_REQUEST')
+        return this.error('BAD_REQUEST', `cannot subscribe to "${ch}": ${(err as Error).message}`, f.id, ch);
       this.core.emit('error', err as Error); // its text (a Redis host:port) is not for the client
       return this.error('BROKER_UNAVAILABLE', `cannot subscribe to "${ch}": the broker is unavailable`, f.id, ch);
     }

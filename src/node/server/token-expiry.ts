@@ -103,7 +103,11 @@ export class Expiry {
 }
 
 /** Runs `authenticate` on a refreshed token: the new identity, or the refusal's message. */
-async function reauthenticate(core: ServerCore, token: string, request: IncomingMessage | undefined): Promise<{ identity: Identity } | { msg: string }> {
+async function reauthenticate(
+  core: ServerCore,
+  token: string,
+  request: IncomingMessage | undefined,
+): Promise<{ identity: Identity } | { msg: string }> {
   try {
     // `request`: the connection's upgrade request (WebSocket) or the POST that carried the token (HTTP).
     return { identity: await core.authenticate(token, request as IncomingMessage) };

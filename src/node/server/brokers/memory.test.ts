@@ -46,7 +46,7 @@ describe('memoryBroker channel lifecycle', () => {
   type Sweeping = { sweep(now?: number): void; channelCount: number };
   const short = { size: 1000, ttl: 1000 };
 
-  it('keeps an idle channel\'s epoch and top after its history expired, so a resume is no gap', async () => {
+  it("keeps an idle channel's epoch and top after its history expired, so a resume is no gap", async () => {
     const broker = memoryBroker();
     const first = await broker.publish('quiet', '1', { history: short });
     // Long after the history ttl, with nobody listening: the sweep frees the history only.

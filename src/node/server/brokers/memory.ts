@@ -3,7 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { HistoryBudget, storedBytes } from './history-budget.js';
 import { IdWindow } from './id-window.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryPage, HistoryReadOptions, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
+import type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryPage,
+  HistoryReadOptions,
+  HistoryResult,
+  Payload,
+  PublishOptions,
+  SignalListener,
+} from './types.js';
 
 interface Stored {
   message: BrokerMessage;

@@ -163,7 +163,10 @@ export class ShardedBus implements LiveBus {
     await this.conn(node).ssubscribe(name);
     // Unsubscribed meanwhile: take the subscription back.
     if (this.names.get(name) !== p) {
-      this.conns.get(node)?.sunsubscribe(name).catch(() => {});
+      this.conns
+        .get(node)
+        ?.sunsubscribe(name)
+        .catch(() => {});
       return;
     }
     p.node = node;
@@ -231,7 +234,10 @@ export class ShardedBus implements LiveBus {
           const moved: string[] = [];
           for (const [n, p] of this.names) {
             if (p.node === undefined || this.owner(p.slot) === p.node) continue;
-            this.conns.get(p.node)?.sunsubscribe(n).catch(() => {});
+            this.conns
+              .get(p.node)
+              ?.sunsubscribe(n)
+              .catch(() => {});
             p.node = undefined;
             moved.push(n);
           }

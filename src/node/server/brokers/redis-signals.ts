@@ -16,7 +16,10 @@ export class RedisSignals {
 
   signal(topic: string, data: string): void {
     // Fire and forget: while Redis is down the command fails at once (no offline queue).
-    this.bus().then((b) => b.publish(this.channel(topic), data), () => {});
+    this.bus().then(
+      (b) => b.publish(this.channel(topic), data),
+      () => {},
+    );
   }
 
   /** Registers a listener; its channel is subscribed by `subscribe` (the bus keeps it across reconnections). */

@@ -19,7 +19,16 @@ import { ShardedBus, SingleBus, closeConnection, type LiveBus } from './redis-bu
 import { RedisHealth } from './redis-health.js';
 import { channelKeys, decodeLive, decodePayload, encodePayload, HISTORY_LUA, PUBLISH_LUA, sha1, UNBORN_EPOCH } from './redis-scripts.js';
 import { RedisSignals } from './redis-signals.js';
-import type { Broker, BrokerListener, BrokerMessage, HistoryPage, HistoryResult, Payload, PublishOptions, SignalListener } from './types.js';
+import type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryPage,
+  HistoryResult,
+  Payload,
+  PublishOptions,
+  SignalListener,
+} from './types.js';
 import { PAGE_LUA, pageArgs, readPage } from './redis-page.js';
 import { RedisPresenceStore } from '../presence-redis.js';
 import type { PresenceStore } from '../presence-store.js';
@@ -257,7 +266,10 @@ class RedisBroker implements Broker {
   async readBack(channel: string, options: { before?: number | undefined; limit: number }): Promise<HistoryPage> {
     await this.ready();
     const k = channelKeys(this.prefix, channel);
-    return readPage(channel, (await this.script(PAGE_LUA, [k.meta, k.stream], pageArgs(UNBORN_EPOCH, this.metaTtl, options), true)) as unknown[]);
+    return readPage(
+      channel,
+      (await this.script(PAGE_LUA, [k.meta, k.stream], pageArgs(UNBORN_EPOCH, this.metaTtl, options), true)) as unknown[],
+    );
   }
 
   async subscribe(channel: string, listener: BrokerListener): Promise<void> {
@@ -315,10 +327,14 @@ class RedisBroker implements Broker {
 
   /** Presence kept in this Redis, shared by every server on it (presence-redis.ts). */
   presenceStore(): PresenceStore {
-    return new RedisPresenceStore(this.prefix, async (lua, keys, args) => {
-      await this.ready();
-      return this.script(lua, keys, args, false);
-    }, 60_000);
+    return new RedisPresenceStore(
+      this.prefix,
+      async (lua, keys, args) => {
+        await this.ready();
+        return this.script(lua, keys, args, false);
+      },
+      60_000,
+    );
   }
 
   async close(): Promise<void> {
@@ -418,7 +434,10 @@ class RedisBroker implements Broker {
   private drop(c: Channel): void {
     this.channels.delete(c.name);
     this.byLive.delete(c.live);
-    this.conns.then((conns) => conns.bus.unsubscribe(c.live), () => {});
+    this.conns.then(
+      (conns) => conns.bus.unsubscribe(c.live),
+      () => {},
+    );
   }
 
   private onLive(name: string, data: Buffer): void {

@@ -74,11 +74,7 @@ export type SignalListener = (data: string) => void;
  * The server subscribes once per channel per process, never once per client.
  */
 export interface Broker {
-  publish(
-    channel: string,
-    payload: Payload,
-    options: PublishOptions,
-  ): Promise<{ epoch: string; offset: number }>;
+  publish(channel: string, payload: Payload, options: PublishOptions): Promise<{ epoch: string; offset: number }>;
   /**
    * Recovery: what the channel holds after `since`, or where it stands now when `since` is absent.
    * Reading a channel never published writes nothing. A `since` at offset 0 (nothing seen) is

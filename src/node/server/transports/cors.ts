@@ -11,7 +11,11 @@ const allowHeaders = 'Authorization, Content-Type, Last-Event-ID';
  * The CORS headers for this request: `{}` when it carries no Origin, `undefined` when its origin
  * is refused (answer 403 without CORS headers).
  */
-export function corsHeaders(req: IncomingMessage, allowed: readonly string[], publicOrigins: readonly string[] = []): Record<string, string> | undefined {
+export function corsHeaders(
+  req: IncomingMessage,
+  allowed: readonly string[],
+  publicOrigins: readonly string[] = [],
+): Record<string, string> | undefined {
   const origin = req.headers.origin;
   if (origin === undefined || origin === '') return {};
   if (!originAllowed(req, allowed, publicOrigins)) return undefined;

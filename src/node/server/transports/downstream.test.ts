@@ -94,7 +94,11 @@ describe('HttpDownstream', () => {
     down.drop('a', 2);
     let body = '';
     down.attachPoll((t) => (body = t), true);
-    expect(JSON.parse(body).map((f: { t: string; ch: string; o?: number }) => `${f.t}:${f.ch}:${f.o ?? ''}`)).toEqual(['msg:a:3', 'err:a:', 'msg:b:1']);
+    expect(JSON.parse(body).map((f: { t: string; ch: string; o?: number }) => `${f.t}:${f.ch}:${f.o ?? ''}`)).toEqual([
+      'msg:a:3',
+      'err:a:',
+      'msg:b:1',
+    ]);
     down.message(msg('a', 4), a);
     down.message(msg('b', 2), b);
     down.drop('a');
@@ -102,7 +106,7 @@ describe('HttpDownstream', () => {
     expect(JSON.parse(body)).toHaveLength(1);
   });
 
-  it('writes a stream\'s events with ids, batches a tick, heartbeats with a comment, and closes once with the reason', async () => {
+  it("writes a stream's events with ids, batches a tick, heartbeats with a comment, and closes once with the reason", async () => {
     const a = sub();
     const down = new HttpDownstream(1 << 20);
     down.frame({ t: 'welcome' });

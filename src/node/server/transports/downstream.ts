@@ -157,7 +157,12 @@ export class HttpDownstream implements Sink {
   private push(item: Item): void {
     if (this.ended) return;
     const sub = item.sub;
-    if (sub && !item.subd && (this.queue.length > 0 || this.stream !== undefined) && this.bytes + item.text.length + (this.stream?.writableLength ?? 0) > this.maxBuffered) {
+    if (
+      sub &&
+      !item.subd &&
+      (this.queue.length > 0 || this.stream !== undefined) &&
+      this.bytes + item.text.length + (this.stream?.writableLength ?? 0) > this.maxBuffered
+    ) {
       // Full: this message (and the rest of its channel) is not taken now. The subscription stops
       // after the last one taken and continues from history once there is room: a replay or a
       // burst leaves in pages within the byte budget, never in one piece past it.
@@ -198,7 +203,8 @@ export class HttpDownstream implements Sink {
   private take(): string {
     let n = 0;
     let size = 0;
-    while (n < this.queue.length && (n === 0 || size + this.queue[n]!.text.length <= this.maxBuffered)) size += this.queue[n++]!.text.length;
+    while (n < this.queue.length && (n === 0 || size + this.queue[n]!.text.length <= this.maxBuffered))
+      size += this.queue[n++]!.text.length;
     const items = n === this.queue.length ? this.queue : this.queue.slice(0, n);
     this.queue = n === this.queue.length ? [] : this.queue.slice(n);
     this.bytes -= size;

@@ -9,9 +9,7 @@ const sid = z.string().check(z.minLength(1), z.maxLength(MAX_SID));
 export const cursorEntry = z.object({
   id: z.int().check(z.nonnegative()),
   ch: z.string().check(z.regex(CHANNEL_PATTERN)),
-  since: z.optional(
-    z.object({ e: z.string().check(z.minLength(1), z.maxLength(MAX_ID)), o: z.int().check(z.nonnegative()) }),
-  ),
+  since: z.optional(z.object({ e: z.string().check(z.minLength(1), z.maxLength(MAX_ID)), o: z.int().check(z.nonnegative()) })),
   q: z.optional(z.boolean()),
   // Rewind and presence (docs/protocol.md); checked like the `sub` frame's fields.
   rw: z.optional(z.int().check(z.positive())),
@@ -34,10 +32,7 @@ export const connectBody = z.extend(connect, { transport: z.enum(['long-polling'
 export const pollBody = z.object({ sid, subs: cursor });
 
 /** `POST <path>/sse`: a handshake (`connect`) or a reopened stream (`sid` and its cursor). */
-export const sseBody = z.union([
-  z.object({ sid, subs: cursor }),
-  z.object({ connect, subs: z.optional(cursor) }),
-]);
+export const sseBody = z.union([z.object({ sid, subs: cursor }), z.object({ connect, subs: z.optional(cursor) })]);
 
 /** `POST <path>/send`: upstream frames (each validated as a client frame afterwards). */
 export const sendBody = z.object({ sid, frames: z.array(z.unknown()).check(z.maxLength(MAX_BATCH)) });

@@ -67,7 +67,11 @@ export class HttpSessions {
    * Authenticates a handshake and creates its session (registered and announced): the session and
    * the welcome frame. Rejects with an AnywireError.
    */
-  async handshake(req: IncomingMessage, bodyToken: string | undefined, transport: HttpTransportName): Promise<{ session: Session; welcome: object }> {
+  async handshake(
+    req: IncomingMessage,
+    bodyToken: string | undefined,
+    transport: HttpTransportName,
+  ): Promise<{ session: Session; welcome: object }> {
     const identity = await this.core.authenticate(bearer(req) ?? bodyToken, req);
     let issued;
     try {
@@ -86,7 +90,17 @@ export class HttpSessions {
     this.listen();
     if (transport !== 'sse') this.core.metrics.heard(session.id, transport);
     const o = this.core.options;
-    return { session, welcome: { t: 'welcome', v: PROTOCOL_VERSION, sid: issued.sid, hb: o.heartbeatInterval, max: o.maxPayload, ...expField(issued.claims.tokenExp) } };
+    return {
+      session,
+      welcome: {
+        t: 'welcome',
+        v: PROTOCOL_VERSION,
+        sid: issued.sid,
+        hb: o.heartbeatInterval,
+        max: o.maxPayload,
+        ...expField(issued.claims.tokenExp),
+      },
+    };
   }
 
   /** The claims of a valid session id, or undefined after answering 401 SESSION_INVALID. */
@@ -108,7 +122,12 @@ export class HttpSessions {
    * announced by the node of its handshake). Undefined after answering 503 when the registry is full.
    * Every request is the session's sign of life, here and, by signal, on the node of its handshake.
    */
-  find(claims: SessionClaims, transport: HttpTransportName | undefined, res: ServerResponse, cors: Record<string, string>): Session | undefined {
+  find(
+    claims: SessionClaims,
+    transport: HttpTransportName | undefined,
+    res: ServerResponse,
+    cors: Record<string, string>,
+  ): Session | undefined {
     const got = this.core.sessions.obtain(claims.id, () => this.build(claims, transport ?? (claims.stream ? 'sse' : 'polling')));
     if (!got) {
       sendJson(res, 503, { code: 'LIMIT_EXCEEDED', message: 'the server holds too many sessions' }, { ...cors, 'Retry-After': '1' });

@@ -85,7 +85,12 @@ export class HttpHandler {
     if ((sub === '/sse' || sub === '/long-poll') && !this.held.acquire(req, res)) {
       req.resume();
       const limit = this.core.options.maxStreamsPerIp;
-      return sendJson(res, 429, { code: 'RATE_LIMITED', message: `more than ${limit} streams and long polls open from this address` }, cors);
+      return sendJson(
+        res,
+        429,
+        { code: 'RATE_LIMITED', message: `more than ${limit} streams and long polls open from this address` },
+        cors,
+      );
     }
     readBody(req, this.maxBody, this.core.options.bodyTimeout).then(
       (text) => {

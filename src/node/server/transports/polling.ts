@@ -77,10 +77,13 @@ export class PollingHandler {
     const changes: ClientFrame[] = [];
     let token: string | undefined;
     for (const f of inbound.frames) {
-      if (f.t === 'pub' || f.t === 'ping' || f.t === 'hist' || f.t === 'pres') waiting++; // one answer each
+      if (f.t === 'pub' || f.t === 'ping' || f.t === 'hist' || f.t === 'pres')
+        waiting++; // one answer each
       else if (f.t === 'sub' || f.t === 'unsub') changes.push(f);
-      else if (f.t === 'auth') token = f.token; // a token refresh: answered last, with the session id to use from now on
-      else if (f.t === 'connect') return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'a "connect" frame cannot be sent by /send' }, cors);
+      else if (f.t === 'auth')
+        token = f.token; // a token refresh: answered last, with the session id to use from now on
+      else if (f.t === 'connect')
+        return sendJson(res, 400, { code: 'BAD_REQUEST', message: 'a "connect" frame cannot be sent by /send' }, cors);
     }
     const session = this.sessions.find(claims, undefined, res, cors);
     if (!session) return;

@@ -132,11 +132,23 @@ class Connection implements Sink, Upstream {
     if (core.closing) return this.close('SERVER_SHUTTING_DOWN', 'server is shutting down', core.options.shutdownRetryAfter);
     // An expiring identity keeps its request: a token refresh runs `authenticate` with it again.
     const exp = expiryOf(identity);
-    const session = new Session(core, this, { id: randomUUID(), identity, transport: 'websocket', request: exp === undefined ? undefined : request });
+    const session = new Session(core, this, {
+      id: randomUUID(),
+      identity,
+      transport: 'websocket',
+      request: exp === undefined ? undefined : request,
+    });
     if (!core.register(session, false)) return this.close('LIMIT_EXCEEDED', `the server holds ${core.options.maxSessions} sessions`);
     this.session = session;
     session.upstream = this;
-    this.frame({ t: 'welcome', v: PROTOCOL_VERSION, sid: session.id, hb: core.options.heartbeatInterval, max: core.options.maxPayload, ...expField(exp) });
+    this.frame({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      sid: session.id,
+      hb: core.options.heartbeatInterval,
+      max: core.options.maxPayload,
+      ...expField(exp),
+    });
     core.opened(session);
     core.announce(session);
     const early = this.early;
@@ -172,7 +184,11 @@ class Connection implements Sink, Upstream {
 
   message(m: Outgoing, sub?: ChannelSub): void {
     const size = m.binary ? m.bytes.length : m.text.length;
-    if (sub !== undefined && this.queuedBytes + size > this.room && (this.queuedBytes > 0 || this.room < this.core.options.maxBufferedBytes)) {
+    if (
+      sub !== undefined &&
+      this.queuedBytes + size > this.room &&
+      (this.queuedBytes > 0 || this.room < this.core.options.maxBufferedBytes)
+    ) {
       // No room within maxBufferedBytes: this channel stops after the last message taken and
       // continues from history once the socket drained (a replay or a burst goes in pages).
       sub.stale = true;
