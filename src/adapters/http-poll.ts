@@ -18,7 +18,6 @@ export interface PollSettings {
 export class PollTransport extends HttpTransportBase {
   readonly name: TransportName;
   readonly duplex = false;
-  #poll: AbortController | undefined;
   #wake: (() => void) | undefined;
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
   #dirty = false;
@@ -58,17 +57,14 @@ export class PollTransport extends HttpTransportBase {
   async #loop(): Promise<void> {
     while (!this.closed) {
       const poll = new AbortController();
-      this.#poll = poll;
       this.#dirty = false;
       const onLife = () => poll.abort();
       this.life.signal.addEventListener('abort', onLife, { once: true });
       const body = this.cursorBody();
       try {
         const frames = await postFrames(this.ctx, this.settings.path, { body, signal: poll.signal, timeout: this.requestTimeout });
-        this.#poll = undefined;
         this.deliver(frames);
       } catch (err) {
-        this.#poll = undefined;
         if (this.closed) return;
         return this.failWith(err);
       } finally {

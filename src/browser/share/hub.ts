@@ -258,10 +258,10 @@ export class Hub {
         case 'ping':
           back.push({ t: 'pong' });
           break;
-        case 'pong':
-        case 'connect':
         // The connection's token is the hub's to refresh (its own client does); every tab's client
         // hears the server's `authd` to it, so theirs need not go out (N tabs, one refresh).
+        case 'pong':
+        case 'connect':
         case 'auth':
           break;
         default: {
