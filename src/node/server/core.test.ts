@@ -64,3 +64,15 @@ describe('ServerCore heartbeat wheel', () => {
     }
   });
 });
+
+describe('ServerCore.encode', () => {
+  it('encodes a stored message once for every session that replays it', async () => {
+    const broker = memoryBroker();
+    const core = new ServerCore(resolveServerOptions({}), broker);
+    const { epoch } = await broker.publish('ch', '"hi"', { history: { size: 10, ttl: 60_000 } });
+    const first = (await broker.history('ch', { epoch, offset: 0 })).messages[0]!;
+    const again = (await broker.history('ch', { epoch, offset: 0 })).messages[0]!;
+    expect(core.encode(first)).toBe(core.encode(again));
+    expect(core.encode(first).text).toBe('{"t":"msg","ch":"ch","o":1,"d":"hi"}');
+  });
+});

@@ -43,6 +43,7 @@ export class ServerCore extends EventEmitter<ServerEvents> {
   /** Every session this node knows, on every transport (registry.ts). */
   readonly sessions: SessionRegistry<Session>;
   closing = false;
+  private readonly encoded = new WeakMap<BrokerMessage, Outgoing>();
   private wheel: ReturnType<typeof setInterval> | undefined;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Called for every HTTP session the sweep expires, before it is freed (the transport lets go of it). */
@@ -216,8 +217,14 @@ export class ServerCore extends EventEmitter<ServerEvents> {
     return r;
   }
 
+  /**
+   * The encoded `msg` frame of a stored message, shared by every session that replays it (the memory
+   * broker hands out the same stored object each time); entries go with their messages (WeakMap).
+   */
   encode(m: BrokerMessage): Outgoing {
-    return new Outgoing(m);
+    let out = this.encoded.get(m);
+    if (!out) this.encoded.set(m, (out = new Outgoing(m)));
+    return out;
   }
 
   /** A connection (WebSocket, SSE stream) is up: the heartbeat wheel pings and watches it. */

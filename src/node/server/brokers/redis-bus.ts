@@ -160,7 +160,18 @@ export class ShardedBus implements LiveBus {
     if (!p) return;
     const node = this.owner(p.slot);
     if (node === undefined) throw new Error('no primary is known for this slot yet');
-    await this.conn(node).ssubscribe(name);
+    const conn = this.conn(node);
+    try {
+      await settleWithin(conn.ssubscribe(name), placeTimeout);
+    } catch (err) {
+      // A node that never answers (gone, or its address taken by something that is not Redis) must
+      // not hold the channel: drop a connection that never became ready, and let repair try again.
+      if (this.conns.get(node) === conn && conn.status !== 'ready') {
+        this.conns.delete(node);
+        conn.disconnect();
+      }
+      throw err;
+    }
     // Unsubscribed meanwhile: take the subscription back.
     if (this.names.get(name) !== p) {
       this.conns
@@ -256,6 +267,19 @@ export class ShardedBus implements LiveBus {
       this.repairing = false;
     }
   }
+}
+
+/** How long an SSUBSCRIBE may take before its node is given up on (and the slot map asked again). */
+const placeTimeout = 3000;
+
+/** `promise`, or a rejection once `ms` pass without it settling. */
+function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // ─── hash slots (CRC16/XMODEM of the key, or of its first non-empty {hash tag}) ───────────────
