@@ -831,16 +831,19 @@ describe('positions for the HTTP transports', () => {
         .sentOf('sub')
         .filter((f) => f.ch === ch)
         .pop()!.id;
+    // Every entry carries the client's presence id, as its `sub` frame does (a rebuilt session keeps it).
+    const pc = net.current.sentOf('sub')[0]!.pc;
+    expect(pc).toEqual(expect.any(String));
     expect(cursorOf(positions())).toEqual([
-      { id: idOf('a'), ch: 'a' },
-      { id: idOf('b'), ch: 'b' },
+      { id: idOf('a'), ch: 'a', pc },
+      { id: idOf('b'), ch: 'b', pc },
     ]);
     confirm('a', { e: 'ep', o: 4 }, msg('a', 5));
     expect(cursorOf(positions())).toEqual([
-      { id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 }, q: true },
-      { id: idOf('b'), ch: 'b' },
+      { id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 }, q: true, pc },
+      { id: idOf('b'), ch: 'b', pc },
     ]);
     net.current.drop();
-    expect(cursorOf(positions())[0]).toEqual({ id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 } });
+    expect(cursorOf(positions())[0]).toEqual({ id: idOf('a'), ch: 'a', since: { e: 'ep', o: 5 }, pc });
   });
 });

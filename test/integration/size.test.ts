@@ -40,12 +40,13 @@ describe('bundle size budget', () => {
   // Then typed channels' client check and in-band token refresh (issue 15, ~0.45 KB, WebSocket-only
   // ~0.5 KB): 11.3 KB and 7.9 KB.
   // Then history, rewind and presence (issue 14: client.history, sub.presence, join/leave and their
-  // frames, ~0.45 KB full, ~0.45 KB WebSocket-only): 11.8 KB and 8.4 KB.
-  it('the budgets exist: full browser client ≤ 11.8 KB and WebSocket-only ≤ 8.4 KB, min+gzip', () => {
+  // frames, ~0.45 KB full, ~0.45 KB WebSocket-only): 11.8 KB and 8.4 KB. Then the cursor entries'
+  // rewind and presence fields, so a rebuilt HTTP session keeps them (~20 B): WebSocket-only 8.5 KB.
+  it('the budgets exist: full browser client ≤ 11.8 KB and WebSocket-only ≤ 8.5 KB, min+gzip', () => {
     expect(config.map((c) => [c.limit, c.gzip])).toEqual(
       expect.arrayContaining([
         ['11.8 KB', true],
-        ['8.4 KB', true],
+        ['8.5 KB', true],
       ]),
     );
   });
