@@ -1,14 +1,9 @@
-// usePresence on the real presence implementation (server and client), in StrictMode. Presence
-// is built on another branch (issue 14); until it is merged this test is skipped, then it runs.
-// It passed against wt-presence 2212196 (its merge of main) before that merge.
+// usePresence on the real presence implementation (server and client), in StrictMode.
 import { render, screen } from '@testing-library/react';
 import { afterEach, expect, it, vi } from 'vitest';
-import { clientHasPresence } from '../../test/helpers/fake-client.js';
 import { createClient } from '../node/index.js';
 import { createServer, type ServerOptions } from '../node/server/index.js';
 import { AnywireProvider, usePresence } from './index.js';
-
-const hasPresence = await clientHasPresence();
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -27,7 +22,7 @@ function Who({ name }: { name: string }) {
   );
 }
 
-it.skipIf(!hasPresence)('usePresence follows joins and leaves of real clients', async () => {
+it('usePresence follows joins and leaves of real clients', async () => {
   const server = createServer({ presence: true, presenceGrace: 200 } as ServerOptions);
   const { url } = await server.listen(0, '127.0.0.1');
   cleanups.push(() => server.close());

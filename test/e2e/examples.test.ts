@@ -8,11 +8,9 @@ import { build } from 'vite';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { examplesDir, linkAnywire, startExample, type RunningExample } from '../helpers/examples.js';
 import type { Subscription } from '../../src/core/subscription.js';
-import { clientHasPresence } from '../helpers/fake-client.js';
 import { client, onCleanup } from '../helpers/server.js';
 import { launchChromium, watchErrors } from './chromium.js';
 
-const hasPresence = await clientHasPresence();
 let browser: Browser;
 let app: RunningExample;
 beforeAll(async () => {
@@ -40,10 +38,8 @@ it('the built Vite + React chat talks to a Node client through the example serve
   const subscribe = node.subscribe.bind(node) as (c: string, h: (m: { from: string; text: string }) => void, o: object) => Subscription;
   const sub = subscribe('chat', (m) => got.push(m), { presence: { name: 'node' } });
   await sub.ready;
-  if (hasPresence) {
-    const online = page.getByTestId('online');
-    await vi.waitFor(async () => expect(await online.textContent()).toMatch(/^online: guest-\w+, node$/));
-  }
+  const online = page.getByTestId('online');
+  await vi.waitFor(async () => expect(await online.textContent()).toMatch(/^online: guest-\w+, node$/));
 
   // The page publishes through useChannel's publish …
   await page.getByLabel('message').fill('hello from chromium');
@@ -57,6 +53,5 @@ it('the built Vite + React chat talks to a Node client through the example serve
   await vi.waitFor(async () =>
     expect(await items.allTextContents()).toEqual([`${got[0]!.from} hello from chromium`, 'node hello from node']),
   );
-  // Until presence is merged, usePresence says once that the client has no sub.presence().
-  expect(errors.filter((e) => hasPresence || !/anywire\/react: usePresence\(\)/.test(e))).toEqual([]);
+  expect(errors).toEqual([]);
 });

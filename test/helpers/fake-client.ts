@@ -94,17 +94,3 @@ export class FakeClient extends Emitter<ClientEvents> {
     return this as unknown as AnywireClient;
   }
 }
-
-/**
- * Whether this build's client has presence (`sub.presence()`), built on another branch: asked of
- * a real client that never connects.
- */
-export async function clientHasPresence(): Promise<boolean> {
-  const { createClient } = await import('../../src/node/index.js');
-  const c = createClient({ url: 'http://127.0.0.1:9/never', autoConnect: false });
-  const sub = c.subscribe('probe');
-  const has = typeof (sub as { presence?: unknown }).presence === 'function';
-  sub.unsubscribe();
-  c.close();
-  return has;
-}
